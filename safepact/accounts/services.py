@@ -1,0 +1,180 @@
+"""Writes for people, organisations, tokens and second factors. Each writes an audit event."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from safepact.accounts.models import (
+    ApiToken,
+    Organisation,
+    OrganisationKind,
+    OrganisationMembership,
+    User,
+    hash_token,
+)
+from safepact.audit.services import audit_record
+from safepact.lib import clock
+
+
+@transaction.atomic
+def user_create(*, email: str, full_name: str, password: str | None, language: str = "en", actor=None) -> User:
+    email = User.objects.normalize_email(email).strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("An account with this email address already exists.")})
+    user = User(email=email, full_name=full_name.strip(), language=language)
+    if password:
+        from django.contrib.auth.password_validation import validate_password
+
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit_record(actor=actor or user, action="accounts.user.created", target=user, after={"email": email})
+    return user
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    from django.conf import settings
+
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Unsupported language.")})
+    if user.language != language:
+        before = user.language
+        user.language = language
+        user.save(update_fields=["language"])
+        audit_record(
+            actor=user, action="accounts.user.language_changed", target=user,
+            before={"language": before}, after={"language": language},
+        )
+    return user
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    actor,
+    name: str,
+    kind: str,
+    country: str,
+    sector: str = "other",
+    registration_number: str = "",
+    member_of: Organisation | None = None,
+    join: bool = True,
+) -> Organisation:
+    """Create an organisation; with ``join`` the actor becomes one of its people."""
+    if member_of is not None and member_of.kind != OrganisationKind.UMBRELLA:
+        raise ValidationError({"member_of": _("Only a trade association or umbrella body can have members.")})
+    organisation = Organisation(
+        name=name.strip(),
+        kind=kind,
+        country=country,
+        sector=sector,
+        registration_number=registration_number.strip(),
+        member_of=member_of,
+    )
+    organisation.full_clean()
+    organisation.save()
+    audit_record(
+        actor=actor,
+        action="accounts.organisation.created",
+        target=organisation,
+        after={"name": organisation.name, "kind": kind, "country": str(organisation.country)},
+    )
+    if join:
+        organisation_membership_ensure(actor=actor, user=actor, organisation=organisation)
+    return organisation
+
+
+@transaction.atomic
+def organisation_membership_ensure(
+    *, actor, user: User, organisation: Organisation, **flags
+) -> OrganisationMembership:
+    membership, created = OrganisationMembership.objects.get_or_create(
+        user=user, organisation=organisation, defaults=flags
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="accounts.organisation_membership.created",
+            target=organisation,
+            after={"user": user.email, **flags},
+        )
+    return membership
+
+
+# API tokens ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal token; returns it with its secret, which is shown once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name, so you recognise it later.")})
+    secret = ApiToken.PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name[:100], token_hash=hash_token(secret), hint=secret[:10])
+    audit_record(actor=user, action="accounts.api_token.created", target=token, after={"name": token.name})
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token: ApiToken) -> ApiToken:
+    token = ApiToken.objects.select_for_update().get(pk=token.pk, user=user)
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=user, action="accounts.api_token.revoked", target=token, after={"name": token.name})
+    return token
+
+
+def api_token_authenticate(secret: str) -> User | None:
+    """The user behind a bearer token, or None. Records when the token was last used."""
+    if not secret or not secret.startswith(ApiToken.PREFIX):
+        return None
+    token = (
+        ApiToken.objects.filter(token_hash=hash_token(secret), revoked_at__isnull=True)
+        .select_related("user")
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = clock.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# Two-factor authentication ---------------------------------------------------------------------
+
+
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """An unconfirmed TOTP device to enrol; replaces an earlier unconfirmed one."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> TOTPDevice:
+    if device.user_id != user.pk or device.confirmed:
+        raise ValidationError({"token": _("Start the set-up again.")})
+    if not device.verify_token((token or "").replace(" ", "")):
+        raise ValidationError({"token": _("That code is not right. Check the time on your phone and try again.")})
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(actor=user, action="accounts.2fa.enabled", target=user)
+    return device
+
+
+@transaction.atomic
+def totp_device_remove(*, user: User) -> None:
+    deleted, _details = TOTPDevice.objects.filter(user=user).delete()
+    if deleted:
+        audit_record(actor=user, action="accounts.2fa.disabled", target=user)

@@ -1,0 +1,103 @@
+"""The one JSON API, at /api/v1/. One router per app; errors are {"detail": ..., "code": ...}."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from safepact.accounts.services import api_token_authenticate
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer sp_…`` with a personal API token."""
+
+    def authenticate(self, request, token):
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+            request.auth_method = "token"
+        return user
+
+
+class SessionCookie(APIKeyCookie):
+    """The browser session, with CSRF protection on unsafe methods."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+    openapi_description = "Session cookie of a logged-in browser (CSRF token required for writes)."
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            request.auth_method = "session"
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="SafePact API",
+    version="1",
+    description=(
+        "JSON API of SafePact. Authenticate with a personal token (`Authorization: Bearer …`, "
+        "created on your profile page) or a browser session. Partnership-scoped resources nest under "
+        "`/partnerships/{code}/`. Lists take `limit` and `offset`. Errors are "
+        '`{"detail": "...", "code": "..."}`: 401 without credentials, 404 for anything you may not see, '
+        "403 when your role does not allow the action, 422 for bad input."
+    ),
+    urls_namespace="api",
+    auth=[BearerToken(), SessionCookie(csrf=True)],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _error(request, status: int, detail, code: str):
+    return api.create_response(request, {"detail": detail, "code": code}, status=status)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, 404, str(exc) or "Not found.", "not_found")
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return _error(request, 403, str(exc) or "You do not have permission to do this.", "forbidden")
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return _error(request, 401, "Authentication required: send a bearer token or log in.", "unauthenticated")
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc):
+    if hasattr(exc, "error_dict"):
+        fields = {name: [str(m) for e in errors for m in e.messages] for name, errors in exc.error_dict.items()}
+        first = next(iter(fields.items()))
+        detail = f"{first[0]}: {first[1][0]}" if first[0] != "__all__" else first[1][0]
+        return api.create_response(
+            request, {"detail": detail, "code": "invalid", "fields": fields}, status=422
+        )
+    return _error(request, 422, " ".join(exc.messages), "invalid")
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid_request(request, exc):
+    first = exc.errors[0] if exc.errors else {}
+    where = ".".join(str(p) for p in first.get("loc", []) if p not in ("body", "payload"))
+    detail = f"{where}: {first.get('msg', 'invalid')}" if where else first.get("msg", "invalid input")
+    return api.create_response(
+        request, {"detail": detail, "code": "invalid", "errors": exc.errors}, status=422
+    )
+
+
+from safepact.accounts.api import router as accounts_router  # noqa: E402
+from safepact.audit.api import router as audit_router  # noqa: E402
+from safepact.partnerships.api import router as partnerships_router  # noqa: E402
+
+api.add_router("/", accounts_router)
+api.add_router("/partnerships", partnerships_router)
+api.add_router("/partnerships", audit_router)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from safepact.audit import views
+
+app_name = "audit"
+urlpatterns = [
+    path("<uuid:code>/", views.trail, name="trail"),
+]

@@ -1,0 +1,2 @@
+def trail(request, code):
+    raise NotImplementedError

@@ -1,0 +1,224 @@
+"""Reads. Every selector takes the requesting user and starts from ``partnerships_for(user)``."""
+
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from safepact.accounts.selectors import organisation_list_for_user_memberships
+from safepact.partnerships.models import (
+    Invitation,
+    Membership,
+    MembershipStatus,
+    Partner,
+    Partnership,
+    PartnerStatus,
+    Role,
+)
+from safepact.partnerships.permissions import can_manage, can_write
+
+NOT_FOUND = _("Partnership not found.")
+
+ACTIVE_MEMBERSHIP = Q(status=MembershipStatus.ACTIVE, partner__status=PartnerStatus.ACTIVE)
+
+
+def active_memberships(user) -> QuerySet[Membership]:
+    """The memberships that give ``user`` access: active, through an active partner."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Membership.objects.none()
+    return Membership.objects.filter(ACTIVE_MEMBERSHIP, user=user)
+
+
+def partnerships_for(user) -> QuerySet[Partnership]:
+    """Every partnership ``user`` may open. Platform administrators get no special treatment."""
+    return Partnership.objects.filter(
+        pk__in=active_memberships(user).values("partner__partnership_id")
+    )
+
+
+def membership_in(user, partnership: Partnership) -> Membership | None:
+    return (
+        active_memberships(user)
+        .filter(partner__partnership=partnership)
+        .select_related("partner__organisation")
+        .first()
+    )
+
+
+def _parse_code(code) -> UUID | None:
+    if isinstance(code, UUID):
+        return code
+    try:
+        return UUID(str(code))
+    except (TypeError, ValueError):
+        return None
+
+
+def get_partnership_for_user(user, code, *, write: bool = False, manage: bool = False) -> Partnership:
+    """The access helper: 404 for outsiders (and unknown codes alike), 403 without the role.
+
+    ``write`` needs member or coordinator; ``manage`` needs coordinator. The caller's
+    membership is attached as ``partnership.membership``.
+    """
+    parsed = _parse_code(code)
+    partnership = partnerships_for(user).filter(code=parsed).first() if parsed else None
+    if partnership is None:
+        raise Http404(NOT_FOUND)
+    membership = membership_in(user, partnership)
+    if membership is None:  # lost access between the two queries
+        raise Http404(NOT_FOUND)
+    if manage and not can_manage(membership):
+        raise PermissionDenied(_("Only coordinators of this partnership can do this."))
+    if write and not can_write(membership):
+        raise PermissionDenied(_("Viewers have read-only access to this partnership."))
+    partnership.membership = membership
+    return partnership
+
+
+def partnership_list(*, user) -> QuerySet[Partnership]:
+    return partnerships_for(user).annotate(
+        active_partner_count=Count("partners", filter=Q(partners__status=PartnerStatus.ACTIVE), distinct=True),
+    ).order_by("name")
+
+
+def dashboard_for(*, user) -> list[dict]:
+    """My partnerships, my role in each, and what needs my attention there."""
+    memberships = (
+        active_memberships(user)
+        .select_related("partner__partnership", "partner__organisation")
+        .annotate(
+            partner_total=Count(
+                "partner__partnership__partners",
+                filter=Q(partner__partnership__partners__status=PartnerStatus.ACTIVE),
+                distinct=True,
+            ),
+        )
+        .order_by("partner__partnership__name")
+    )
+    memberships = list(memberships)
+    managed_ids = [m.partner.partnership_id for m in memberships if m.role == Role.COORDINATOR]
+    attention: dict[int, list] = {pid: [] for pid in managed_ids}
+    if managed_ids:
+        from safepact.lib import clock
+
+        now = clock.now()
+        pending = (
+            Invitation.objects.filter(
+                partnership_id__in=managed_ids, accepted_at__isnull=True, revoked_at__isnull=True
+            )
+            .values("partnership_id")
+            .annotate(
+                open=Count("id", filter=Q(expires_at__gt=now)),
+                expired=Count("id", filter=Q(expires_at__lte=now)),
+            )
+        )
+        for row in pending:
+            if row["open"]:
+                attention[row["partnership_id"]].append(("invitations_open", row["open"]))
+            if row["expired"]:
+                attention[row["partnership_id"]].append(("invitations_expired", row["expired"]))
+        waiting = (
+            Partner.objects.filter(
+                partnership_id__in=managed_ids, status__in=[PartnerStatus.CANDIDATE, PartnerStatus.SUSPENDED]
+            )
+            .values("partnership_id", "status")
+            .annotate(n=Count("id"))
+        )
+        for row in waiting:
+            attention[row["partnership_id"]].append((f"partners_{row['status']}", row["n"]))
+    return [
+        {
+            "partnership": m.partner.partnership,
+            "membership": m,
+            "partner_total": m.partner_total,
+            "attention": attention.get(m.partner.partnership_id, []),
+        }
+        for m in memberships
+    ]
+
+
+def partner_list(*, user, partnership: Partnership) -> QuerySet[Partner]:
+    """Partners of a partnership the caller already opened through ``get_partnership_for_user``."""
+    return (
+        Partner.objects.filter(partnership=partnership, partnership__in=partnerships_for(user))
+        .select_related("organisation", "organisation__member_of")
+        .annotate(
+            member_count=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE))
+        )
+        .order_by("organisation__name")
+    )
+
+
+def member_list(*, user, partnership: Partnership) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(partner__partnership=partnership, partner__partnership__in=partnerships_for(user))
+        .select_related("user", "partner__organisation")
+        .order_by("user__full_name")
+    )
+
+
+def invitation_list(*, user, partnership: Partnership) -> QuerySet[Invitation]:
+    """Invitations are visible to coordinators only."""
+    if not can_manage(getattr(partnership, "membership", None) or membership_in(user, partnership)):
+        raise PermissionDenied(_("Only coordinators of this partnership can do this."))
+    return Invitation.objects.filter(partnership=partnership).select_related(
+        "partner__organisation", "invited_by"
+    )
+
+
+def get_partner_for_user(user, partnership_code, partner_code, *, manage: bool = False) -> Partner:
+    partnership = get_partnership_for_user(user, partnership_code, manage=manage)
+    partner = (
+        Partner.objects.filter(partnership=partnership, code=_parse_code(partner_code))
+        .select_related("organisation", "partnership")
+        .first()
+    )
+    if partner is None:
+        raise Http404(_("Partner not found."))
+    partner.partnership.membership = partnership.membership
+    return partner
+
+
+def get_membership_for_user(user, partnership_code, membership_code, *, manage: bool = False) -> Membership:
+    partnership = get_partnership_for_user(user, partnership_code, manage=manage)
+    membership = (
+        Membership.objects.filter(partner__partnership=partnership, code=_parse_code(membership_code))
+        .select_related("user", "partner__organisation", "partner__partnership")
+        .first()
+    )
+    if membership is None:
+        raise Http404(_("Member not found."))
+    membership.partner.partnership.membership = partnership.membership
+    return membership
+
+
+def get_invitation_for_user(user, partnership_code, invitation_code) -> Invitation:
+    partnership = get_partnership_for_user(user, partnership_code, manage=True)
+    invitation = (
+        Invitation.objects.filter(partnership=partnership, code=_parse_code(invitation_code))
+        .select_related("partner__organisation", "partnership")
+        .first()
+    )
+    if invitation is None:
+        raise Http404(_("Invitation not found."))
+    return invitation
+
+
+def organisations_visible_to(user):
+    """Organisations I belong to, and those that take part in my partnerships."""
+    from safepact.accounts.models import Organisation
+
+    mine = organisation_list_for_user_memberships(user=user).values("pk")
+    partners = Partner.objects.filter(partnership__in=partnerships_for(user)).values("organisation_id")
+    return Organisation.objects.filter(Q(pk__in=mine) | Q(pk__in=partners))
+
+
+def get_organisation_for_user(user, code):
+    organisation = organisations_visible_to(user).filter(code=_parse_code(code)).select_related("member_of").first()
+    if organisation is None:
+        raise Http404(_("Organisation not found."))
+    return organisation
+
+

@@ -1,0 +1,5 @@
+def dashboard(request):
+    raise NotImplementedError
+
+
+overview = invitation_accept = dashboard

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from safepact.api import api
+from safepact.accounts import views as accounts_views
+from safepact.lib import views as lib_views
+
+urlpatterns = [
+    path("healthz", lib_views.healthz, name="healthz"),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
+    path("api/v1/", api.urls),
+    path("account/", include("safepact.accounts.urls")),
+    path("audit/", include("safepact.audit.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("safepact.partnerships.urls")),
+]
