@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from safepact.accounts.models import ApiToken, Organisation, OrganisationMembership
+from safepact.accounts.models import ApiToken, Organisation, OrganisationMembership, User
 
 
 def organisation_list_for_user_memberships(*, user) -> QuerySet[Organisation]:
@@ -20,3 +20,40 @@ def is_law_enforcement(*, user) -> bool:
 
 def api_token_list(*, user) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
+
+
+def user_pending_login(*, user_id) -> User | None:
+    """The active person half-way through a two-step login (id taken from our own session)."""
+    if user_id is None:
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def totp_device_confirmed(*, user):
+    """The person's confirmed authenticator app, or None."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def totp_device_pending(*, user):
+    """An authenticator app the person started to set up but did not confirm yet, or None."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+
+
+def api_token_for_user(*, user, code):
+    """One of the person's own tokens; another person's token or a bad code is 404."""
+    from uuid import UUID
+
+    from django.http import Http404
+
+    try:
+        code = UUID(str(code))
+    except (TypeError, ValueError):
+        raise Http404("Token not found.") from None
+    token = ApiToken.objects.filter(user=user, code=code).first()
+    if token is None:
+        raise Http404("Token not found.")
+    return token

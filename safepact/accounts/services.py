@@ -178,3 +178,47 @@ def totp_device_remove(*, user: User) -> None:
     deleted, _details = TOTPDevice.objects.filter(user=user).delete()
     if deleted:
         audit_record(actor=user, action="accounts.2fa.disabled", target=user)
+
+
+# Profile, password and login records -------------------------------------------------------------
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, full_name: str) -> User:
+    """Change the name a person shows to others."""
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise ValidationError({"full_name": _("Enter your name.")})
+    if full_name != user.full_name:
+        before = user.full_name
+        user.full_name = full_name
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=["full_name"])
+        audit_record(
+            actor=user, action="accounts.user.profile_changed", target=user,
+            before={"full_name": before}, after={"full_name": full_name},
+        )
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str, reason: str = "") -> User:
+    """Set a new password (validated); a new password also lifts a login lockout for this address."""
+    from axes.utils import reset as axes_reset
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    axes_reset(username=user.email)
+    audit_record(actor=user, action="accounts.user.password_changed", target=user, reason=reason)
+    return user
+
+
+@transaction.atomic
+def user_record_login(*, user: User, second_factor: bool = False) -> None:
+    """Note a successful login on the platform trail (the IP comes from the request context)."""
+    audit_record(actor=user, action="accounts.user.logged_in", target=user, after={"2fa": second_factor})
