@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -27,6 +27,13 @@ class SessionCookie(APIKeyCookie):
 
     param_name = settings.SESSION_COOKIE_NAME
     openapi_description = "Session cookie of a logged-in browser (CSRF token required for writes)."
+
+    def _get_key(self, request):
+        # No session, nothing to protect: answer 401 (not a CSRF 403) to an anonymous request.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request, key):
         user = getattr(request, "user", None)
@@ -72,6 +79,21 @@ def unauthenticated(request, exc):
     return _error(request, 401, "Authentication required: send a bearer token or log in.", "unauthenticated")
 
 
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    """Errors ninja raises itself: unparsable body (400), CSRF refused (403), throttled (429), ..."""
+    from django.utils.translation import gettext as _
+
+    codes = {400: "bad_request", 403: "forbidden", 405: "method_not_allowed", 429: "throttled"}
+    detail, code = str(exc), codes.get(exc.status_code, "error")
+    if exc.status_code == 400 and detail.startswith("Cannot parse request body"):
+        detail, code = _("body: the request body is not valid JSON."), "malformed_json"
+    elif exc.status_code == 403 and "CSRF" in detail:
+        detail = _("CSRF check failed: send the X-CSRFToken header with a write in a browser session.")
+        code = "csrf"
+    return _error(request, exc.status_code, detail, code)
+
+
 @api.exception_handler(ValidationError)
 def invalid(request, exc):
     if hasattr(exc, "error_dict"):
@@ -87,7 +109,10 @@ def invalid(request, exc):
 @api.exception_handler(NinjaValidationError)
 def invalid_request(request, exc):
     first = exc.errors[0] if exc.errors else {}
-    where = ".".join(str(p) for p in first.get("loc", []) if p not in ("body", "payload"))
+    loc = list(first.get("loc", []))
+    if loc and loc[0] in ("body", "query", "path", "header", "cookie", "form", "file"):
+        loc = loc[1:]
+    where = ".".join(str(p) for p in loc if p != "payload")
     detail = f"{where}: {first.get('msg', 'invalid')}" if where else first.get("msg", "invalid input")
     return api.create_response(
         request, {"detail": detail, "code": "invalid", "errors": exc.errors}, status=422
@@ -96,8 +121,10 @@ def invalid_request(request, exc):
 
 from safepact.accounts.api import router as accounts_router  # noqa: E402
 from safepact.audit.api import router as audit_router  # noqa: E402
+from safepact.partnerships.api import organisations_router  # noqa: E402
 from safepact.partnerships.api import router as partnerships_router  # noqa: E402
 
 api.add_router("/", accounts_router)
+api.add_router("/organisations", organisations_router)
 api.add_router("/partnerships", partnerships_router)
 api.add_router("/partnerships", audit_router)

@@ -5,6 +5,7 @@ Safe defaults for a local demo (SQLite under ``var/``, DEBUG on, console email);
 See docs/configuration.md for every variable.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -210,3 +211,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Test-only apps (a TLP-labelled demo model): installed under pytest, never in production use.
+if "pytest" in sys.modules or env_bool("SAFEPACT_TEST_APPS"):
+    INSTALLED_APPS.append("safepact.lib.tests.tlpdemo")

@@ -195,8 +195,11 @@ def user_update_profile(*, user: User, full_name: str) -> User:
         user.full_clean(exclude=["password"])
         user.save(update_fields=["full_name"])
         audit_record(
-            actor=user, action="accounts.user.profile_changed", target=user,
-            before={"full_name": before}, after={"full_name": full_name},
+            actor=user,
+            action="accounts.user.profile_changed",
+            target=user,
+            before={"full_name": before},
+            after={"full_name": full_name},
         )
     return user
 

@@ -33,9 +33,7 @@ def active_memberships(user) -> QuerySet[Membership]:
 
 def partnerships_for(user) -> QuerySet[Partnership]:
     """Every partnership ``user`` may open. Platform administrators get no special treatment."""
-    return Partnership.objects.filter(
-        pk__in=active_memberships(user).values("partner__partnership_id")
-    )
+    return Partnership.objects.filter(pk__in=active_memberships(user).values("partner__partnership_id"))
 
 
 def membership_in(user, partnership: Partnership) -> Membership | None:
@@ -63,12 +61,17 @@ def get_partnership_for_user(user, code, *, write: bool = False, manage: bool = 
     membership is attached as ``partnership.membership``.
     """
     parsed = _parse_code(code)
-    partnership = partnerships_for(user).filter(code=parsed).first() if parsed else None
-    if partnership is None:
+    membership = (
+        active_memberships(user)
+        .filter(partner__partnership__code=parsed)
+        .select_related("partner__partnership", "partner__organisation")
+        .first()
+        if parsed
+        else None
+    )
+    if membership is None:
         raise Http404(NOT_FOUND)
-    membership = membership_in(user, partnership)
-    if membership is None:  # lost access between the two queries
-        raise Http404(NOT_FOUND)
+    partnership = membership.partner.partnership
     if manage and not can_manage(membership):
         raise PermissionDenied(_("Only coordinators of this partnership can do this."))
     if write and not can_write(membership):
@@ -78,9 +81,15 @@ def get_partnership_for_user(user, code, *, write: bool = False, manage: bool = 
 
 
 def partnership_list(*, user) -> QuerySet[Partnership]:
-    return partnerships_for(user).annotate(
-        active_partner_count=Count("partners", filter=Q(partners__status=PartnerStatus.ACTIVE), distinct=True),
-    ).order_by("name")
+    return (
+        partnerships_for(user)
+        .annotate(
+            active_partner_count=Count(
+                "partners", filter=Q(partners__status=PartnerStatus.ACTIVE), distinct=True
+            ),
+        )
+        .order_by("name")
+    )
 
 
 def dashboard_for(*, user) -> list[dict]:
@@ -144,16 +153,16 @@ def partner_list(*, user, partnership: Partnership) -> QuerySet[Partner]:
     return (
         Partner.objects.filter(partnership=partnership, partnership__in=partnerships_for(user))
         .select_related("organisation", "organisation__member_of")
-        .annotate(
-            member_count=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE))
-        )
+        .annotate(member_count=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE)))
         .order_by("organisation__name")
     )
 
 
 def member_list(*, user, partnership: Partnership) -> QuerySet[Membership]:
     return (
-        Membership.objects.filter(partner__partnership=partnership, partner__partnership__in=partnerships_for(user))
+        Membership.objects.filter(
+            partner__partnership=partnership, partner__partnership__in=partnerships_for(user)
+        )
         .select_related("user", "partner__organisation")
         .order_by("user__full_name")
     )
@@ -216,9 +225,33 @@ def organisations_visible_to(user):
 
 
 def get_organisation_for_user(user, code):
-    organisation = organisations_visible_to(user).filter(code=_parse_code(code)).select_related("member_of").first()
+    organisation = (
+        organisations_visible_to(user).filter(code=_parse_code(code)).select_related("member_of").first()
+    )
     if organisation is None:
         raise Http404(_("Organisation not found."))
     return organisation
 
 
+def invitation_open_list(*, user, partnership: Partnership) -> QuerySet[Invitation]:
+    """Invitations neither accepted nor revoked (pending and expired): coordinators only."""
+    return invitation_list(user=user, partnership=partnership).filter(
+        accepted_at__isnull=True, revoked_at__isnull=True
+    )
+
+
+def invite_organisation_choices(*, user, partnership: Partnership):
+    """Organisations a coordinator may invite people for: partners that are not suspended or withdrawn."""
+    from safepact.accounts.models import Organisation
+
+    partner_orgs = Partner.objects.filter(
+        partnership=partnership, partnership__in=partnerships_for(user)
+    ).exclude(status__in=[PartnerStatus.SUSPENDED, PartnerStatus.WITHDRAWN])
+    return Organisation.objects.filter(pk__in=partner_orgs.values("organisation_id")).order_by("name")
+
+
+def invitation_account_exists(*, invitation: Invitation) -> bool:
+    """Whether the invited address already has an account (asked on behalf of the token holder)."""
+    from safepact.accounts.models import User
+
+    return User.objects.filter(email__iexact=invitation.email).exists()

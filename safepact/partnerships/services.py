@@ -28,7 +28,16 @@ from safepact.partnerships.models import (
 )
 from safepact.partnerships.selectors import get_partnership_for_user, membership_in, organisations_visible_to
 
-PARTNERSHIP_FIELDS = ("name", "purpose", "crime_areas", "country", "region", "municipality", "status", "listing")
+PARTNERSHIP_FIELDS = (
+    "name",
+    "purpose",
+    "crime_areas",
+    "country",
+    "region",
+    "municipality",
+    "status",
+    "listing",
+)
 
 
 def _snapshot(obj, fields) -> dict:
@@ -39,7 +48,9 @@ def _clean_crime_areas(crime_areas) -> list[str]:
     areas = list(dict.fromkeys(crime_areas or []))
     unknown = [a for a in areas if a not in CrimeArea.values]
     if unknown:
-        raise ValidationError({"crime_areas": _("Unknown crime area: %(areas)s.") % {"areas": ", ".join(unknown)}})
+        raise ValidationError(
+            {"crime_areas": _("Unknown crime area: %(areas)s.") % {"areas": ", ".join(unknown)}}
+        )
     return areas
 
 
@@ -366,11 +377,13 @@ def invitation_accept(*, user, token: str) -> Membership:
     invitation = invitation_by_token(token)
     if invitation is None:
         raise ValidationError(_("This invitation link is not valid."))
-    invitation = Invitation.objects.select_for_update().select_related("partner", "partnership").get(
-        pk=invitation.pk
+    invitation = (
+        Invitation.objects.select_for_update().select_related("partner", "partnership").get(pk=invitation.pk)
     )
     if invitation.state != "pending":
-        raise ValidationError(_("This invitation has expired or is no longer open. Ask the coordinator for a new one."))
+        raise ValidationError(
+            _("This invitation has expired or is no longer open. Ask the coordinator for a new one.")
+        )
     if invitation.email.lower() != user.email.lower():
         raise ValidationError(
             _("This invitation was sent to %(email)s. Log in with that address to accept it.")
@@ -394,9 +407,10 @@ def invitation_accept(*, user, token: str) -> Membership:
             after={"status": partner.status},
             reason="invitation accepted",
         )
-    if membership_in(user, invitation.partnership) is not None or Membership.objects.filter(
-        partner__partnership=invitation.partnership, user=user
-    ).exists():
+    if (
+        membership_in(user, invitation.partnership) is not None
+        or Membership.objects.filter(partner__partnership=invitation.partnership, user=user).exists()
+    ):
         raise ValidationError(_("You are already a member of this partnership."))
     membership = Membership.objects.create(partner=partner, user=user, role=invitation.role)
     invitation.accepted_at = clock.now()
@@ -410,3 +424,19 @@ def invitation_accept(*, user, token: str) -> Membership:
         after={"email": user.email, "organisation": partner.organisation.name, "role": membership.role},
     )
     return membership
+
+
+@transaction.atomic
+def invitation_accept_with_signup(
+    *, token: str, full_name: str, password: str, language: str = "en"
+) -> Membership:
+    """Create the invited person's account and accept the invitation, all or nothing."""
+    from safepact.accounts.services import user_create
+
+    invitation = invitation_by_token(token)
+    if invitation is None or invitation.state != "pending":
+        raise ValidationError(
+            _("This invitation has expired or is no longer open. Ask the coordinator for a new one.")
+        )
+    user = user_create(email=invitation.email, full_name=full_name, password=password, language=language)
+    return invitation_accept(user=user, token=token)

@@ -1,0 +1,140 @@
+"""Who may see TLP-labelled content: the policy that needs memberships (floor 2).
+
+Labels, the field, the mixin and the pure rule live in ``safepact.lib.tlp`` (floor 0); here
+the rule meets the data. Two entry points, which always agree:
+
+* ``may_see(user, item)``: one item (a few small queries);
+* ``visible_to(user, queryset)``: narrow any queryset of a ``TLPLabelled`` model, in SQL, without
+  loops over items and without duplicate rows (``Exists`` and ``pk__in``, never a join on the
+  recipient tables).
+
+Both start from ``active_memberships(user)``: an active membership through an active partner.
+
+Confidentiality gates
+---------------------
+``GATES`` is a list of callables ``gate(user, queryset) -> queryset``. Each receives a queryset
+that holds only TLP:AMBER, TLP:AMBER+STRICT and TLP:RED items the person may already see by the
+rule above, and returns the subset it lets through (it may only narrow: filter, never add).
+CLEAR and GREEN items never pass through a gate. The agreements app registers one that
+requires a signed confidentiality agreement::
+
+    # safepact/agreements/apps.py, in ready()
+    from safepact.partnerships.tlp import register_gate
+    register_gate(confidentiality_gate)
+
+A gate must be cheap and query-constant: build a ``Q``/``Exists`` on the queryset, never a loop.
+"""
+
+from collections.abc import Callable
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from safepact.lib.tlp import RESTRICTED, TLP, may_see_label
+from safepact.partnerships.selectors import active_memberships
+
+Gate = Callable[[object, QuerySet], QuerySet]
+
+#: Confidentiality gates for restricted items (see the module docstring).
+GATES: list[Gate] = []
+
+
+def register_gate(gate: Gate) -> Gate:
+    """Add a gate once (idempotent, so ``ready()`` may run twice). Usable as a decorator."""
+    if gate not in GATES:
+        GATES.append(gate)
+    return gate
+
+
+def _through(model, name: str):
+    """The M2M through model of ``name`` and the names of its two foreign keys (item, target)."""
+    field = model._meta.get_field(name)
+    return field.remote_field.through, field.m2m_field_name(), field.m2m_reverse_field_name()
+
+
+def _apply_gates(user, queryset: QuerySet) -> QuerySet:
+    for gate in GATES:
+        queryset = gate(user, queryset)
+    return queryset
+
+
+def _user_pk(user):
+    return user.pk if getattr(user, "is_authenticated", False) else None
+
+
+def may_see(user, item) -> bool:
+    """Whether ``user`` may see one labelled ``item``."""
+    label = TLP(item.tlp)
+    if label == TLP.CLEAR:
+        return True
+    organisation_ids = set(
+        active_memberships(user)
+        .filter(partner__partnership_id=item.partnership_id)
+        .values_list("partner__organisation_id", flat=True)
+    )
+    is_member = bool(organisation_ids)
+    is_author = is_member and item.created_by_id == _user_pk(user)
+    org_is_recipient = (
+        is_member
+        and not is_author
+        and label in (TLP.AMBER, TLP.AMBER_STRICT)
+        and item.recipient_organisations.filter(pk__in=organisation_ids).exists()
+    )
+    is_named_recipient = (
+        is_member and not is_author and label == TLP.RED and item.recipient_people.filter(pk=user.pk).exists()
+    )
+    allowed = may_see_label(
+        label,
+        is_author=is_author,
+        is_member=is_member,
+        org_is_recipient=org_is_recipient,
+        is_named_recipient=is_named_recipient,
+    )
+    if allowed and label in RESTRICTED and GATES:
+        return _apply_gates(user, type(item)._default_manager.filter(pk=item.pk)).exists()
+    return allowed
+
+
+def _rule(user, model) -> Q:
+    """The rule as one ``Q`` on ``model``, without the gates."""
+    clear = Q(tlp=TLP.CLEAR)
+    if _user_pk(user) is None:
+        return clear
+    memberships = active_memberships(user)
+    member = Q(partnership_id__in=memberships.values("partner__partnership_id"))
+    org_through, org_item, org_target = _through(model, "recipient_organisations")
+    people_through, people_item, people_target = _through(model, "recipient_people")
+    # The recipient organisation must be one the person takes part through *in this item's partnership*.
+    org_recipient = Exists(
+        org_through.objects.filter(
+            **{
+                org_item: OuterRef("pk"),
+                f"{org_target}__in": memberships.filter(
+                    partner__partnership_id=OuterRef(OuterRef("partnership_id"))
+                ).values("partner__organisation_id"),
+            }
+        )
+    )
+    named = Exists(people_through.objects.filter(**{people_item: OuterRef("pk"), people_target: user.pk}))
+    return clear | (
+        member
+        & (
+            Q(created_by=user.pk)
+            | Q(tlp=TLP.GREEN)
+            | (Q(tlp__in=[TLP.AMBER, TLP.AMBER_STRICT]) & org_recipient)
+            | (Q(tlp=TLP.RED) & named)
+        )
+    )
+
+
+def visible_to(user, queryset: QuerySet) -> QuerySet:
+    """Narrow ``queryset`` (of a ``TLPLabelled`` model) to the items ``user`` may see.
+
+    Lazy and query-constant: evaluating the result is one query (plus whatever the gates add
+    as subqueries). Ordering, ``select_related`` and other filters on ``queryset`` are kept.
+    """
+    model = queryset.model
+    rule = _rule(user, model)
+    if not GATES:
+        return queryset.filter(rule)
+    restricted = _apply_gates(user, model._default_manager.filter(rule, tlp__in=RESTRICTED))
+    return queryset.filter(rule).filter(~Q(tlp__in=RESTRICTED) | Q(pk__in=restricted.values("pk")))
