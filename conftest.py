@@ -111,6 +111,12 @@ def client_for(client):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _audit_triggers(request):
     """Keep the append-only triggers in place for every test.
 

@@ -5,6 +5,7 @@ Safe defaults for a local demo (SQLite under ``var/``, DEBUG on, console email);
 See docs/configuration.md for every variable.
 """
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -115,6 +116,9 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             },
+            # Tests use a file as well (one per process), not the in-memory shared-cache database:
+            # that one answers a second writer with "database table is locked" instead of waiting.
+            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

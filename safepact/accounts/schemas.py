@@ -7,9 +7,9 @@ from uuid import UUID
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db.models import TextChoices
+from django.utils.translation import gettext
 from django_countries import countries
 from ninja import Field, Schema
-from django.utils.translation import gettext
 from pydantic import AfterValidator, ConfigDict, StringConstraints
 
 from safepact.accounts.models import OrganisationKind

@@ -1,32 +1,30 @@
 """Audit trail endpoints, for the coordinators of a partnership.
 
-Reads the partnership's chain directly (a small read-only query, starting from the access helper):
-the list newest first, the export oldest first and verifiable offline. An export is itself recorded
-in the trail, in the same transaction.
+The list reads the partnership's chain with a small query of its own (newest first, filters for the
+API); the export is the same file as the trail page's (``audit.exports``): oldest first, every hashed
+field, verifiable offline, and recorded in the trail before it is streamed. Unlike the page, the API
+asks for no re-authentication ("sudo"): a token is already a deliberate, revocable credential.
 """
 
-import csv
-import io
-import json
 from uuid import UUID
 
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import StreamingHttpResponse
 from ninja import Query, Router
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from safepact.accounts.schemas import with_errors
-from safepact.audit.chain import HASHED_FIELDS
+from safepact.audit import exports
 from safepact.audit.models import AuditEvent
 from safepact.audit.schemas import AuditEventOut, AuditExportOut, AuditFilter, ExportParams
+from safepact.audit.selectors import audit_chain_head, audit_export_events
 from safepact.audit.services import audit_record_export
+from safepact.lib import clock
 from safepact.partnerships.selectors import get_partnership_for_user
 
 router = Router(tags=["audit"])
 
-EXPORT_COLUMNS = ("code", *HASHED_FIELDS, "hash")
-# Cells a spreadsheet would run as a formula; the CSV prefixes them with an apostrophe.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
 
 
 def _trail(partnership):
@@ -54,40 +52,32 @@ def audit_index(request, code: UUID, filters: Query[AuditFilter]):
     return events.order_by("-occurred_at", "-seq")
 
 
-def _csv_cell(value) -> str:
-    if value is None or isinstance(value, dict | list):
-        value = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    value = str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 @router.get(
     "/{code}/audit/export",
     response={200: AuditExportOut, **with_errors(403, 422)},
     summary="Export the whole audit trail, oldest first (coordinator)",
 )
 def audit_export(request, code: UUID, params: Query[ExportParams]):
-    """``format=json`` (default) gives ``{"partnership": code, "events": [...]}`` with every hashed field,
-    verifiable offline with ``python safepact/audit/chain.py``; ``format=csv`` gives the same columns
-    (``before``/``after`` as JSON; a cell starting with ``= + - @`` is prefixed with an apostrophe so a
-    spreadsheet does not run it). The export is recorded in the trail."""
+    """``format=json`` (default) gives ``{"partnership": code, "head": {...}, "events": [...], ...}`` with
+    every hashed field, verifiable offline with ``python safepact/audit/chain.py FILE``; ``format=csv`` gives
+    the same columns (``before``/``after`` as JSON; a cell a spreadsheet would run as a formula gets an
+    apostrophe in front). The export is recorded in the trail first; the file runs up to the event before."""
     user, fmt = request.auth, params.format
     partnership = get_partnership_for_user(user, code, manage=True)
     with transaction.atomic():
-        events = [event.chain_fields() for event in _trail(partnership).order_by("seq")]
-        audit_record_export(actor=user, partnership=partnership, fmt=fmt, count=len(events))
-    filename = f"safepact-audit-{partnership.code}.{fmt}"
+        head = audit_chain_head(user=user, partnership=partnership) or {"seq": 0, "hash": ""}
+        audit_record_export(actor=user, partnership=partnership, fmt=fmt, count=head["seq"])
+    events = audit_export_events(user=user, partnership=partnership, through_seq=head["seq"])
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_COLUMNS)
-        for event in events:
-            writer.writerow([_csv_cell(event[column]) for column in EXPORT_COLUMNS])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        chunks = exports.csv_chunks(events)
     else:
-        response = JsonResponse(
-            {"partnership": str(partnership.code), "events": events},
-            json_dumps_params={"ensure_ascii": False},
+        chunks = exports.json_chunks(
+            partnership_code=str(partnership.code),
+            exported_at=clock.now().isoformat(timespec="seconds"),
+            head=head,
+            events=events,
         )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="safepact-audit-{partnership.code}.{fmt}"'
+    response["Cache-Control"] = "no-store"
     return response

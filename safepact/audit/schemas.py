@@ -47,10 +47,20 @@ class AuditFilter(Schema):
     until: datetime | None = Field(None, description="Events before this moment (ISO 8601).")
 
 
+class ChainHead(Schema):
+    seq: int
+    hash: str
+
+
 class AuditExportOut(Schema):
     """The whole trail, oldest first; ``python safepact/audit/chain.py export.json`` verifies it offline."""
 
+    format: Literal["safepact-audit-trail"]
+    version: int
     partnership: str
+    exported_at: str
+    head: ChainHead = Field(description="The last event in the file: a shorter file is a truncated one.")
+    verify: str
     events: list[AuditEventOut]
 
 

@@ -105,7 +105,13 @@ def audit_action_prefixes(*, user, partnership) -> list[tuple[str, str]]:
     for action in actions:
         parts = action.split(".")
         prefixes.update(".".join(parts[:n]) for n in range(1, len(parts)))
-    return sorted(((p, prefix_label(p)) for p in prefixes), key=lambda item: item[0])
+    choices = []
+    for prefix in sorted(prefixes):
+        label = prefix_label(prefix)
+        if "." in prefix:  # "Partnership: Members"
+            label = _("%(parent)s: %(part)s") % {"parent": prefix_label(prefix.rsplit(".", 1)[0]), "part": label}
+        choices.append((prefix, label))
+    return choices
 
 
 def _day_start(day: date) -> datetime:

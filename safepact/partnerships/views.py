@@ -35,7 +35,7 @@ from safepact.partnerships.forms import (
     error_summary,
 )
 from safepact.partnerships.models import MembershipStatus, PartnerStatus, Role
-from safepact.partnerships.permissions import can_manage, can_write
+from safepact.partnerships.permissions import can_manage
 from safepact.partnerships.selectors import (
     dashboard_for,
     get_invitation_for_user,
@@ -192,7 +192,6 @@ def _render_overview(request, partnership):
         "partnership": partnership,
         "membership": membership,
         "is_coordinator": is_coordinator,
-        "can_write": can_write(membership),
         "partners": partner_list(user=request.user, partnership=partnership),
         "members": member_list(user=request.user, partnership=partnership),
         "invitations": invitation_open_list(user=request.user, partnership=partnership)

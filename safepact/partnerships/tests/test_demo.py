@@ -20,6 +20,7 @@ from safepact.partnerships.management.commands.demo import (
 )
 from safepact.partnerships.models import Invitation, Membership, Partner, Partnership, PartnerStatus, Role
 from safepact.partnerships.selectors import get_partnership_for_user, partnerships_for
+from safepact.partnerships.services import member_set_role, partnership_update
 
 MODELS = (
     User,
@@ -81,6 +82,32 @@ def test_running_twice_changes_nothing(fast_passwords):
     assert state() == before_state
     assert "already loaded: nothing changed" in second_output
     assert all(count > 0 for count in before_counts.values())
+
+
+@pytest.mark.django_db
+def test_running_again_keeps_changes_made_by_hand(fast_passwords):
+    run_demo()
+    partnership_update(
+        actor=person("karin"), partnership=partnership("sofielund"), status="under_review", reason="By hand."
+    )
+    member_set_role(
+        actor=person("karin"),
+        membership=Membership.objects.get(
+            user=person("anders"), partner__partnership=partnership("sofielund")
+        ),
+        role=Role.MEMBER,
+        reason="By hand.",
+    )
+    before = counts()
+
+    run_demo()
+
+    assert counts() == before
+    assert partnership("sofielund").status == "under_review"
+    assert (
+        Membership.objects.get(user=person("anders"), partner__partnership=partnership("sofielund")).role
+        == "member"
+    )
 
 
 @pytest.mark.django_db

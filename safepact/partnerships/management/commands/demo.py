@@ -8,7 +8,9 @@ Four partnerships drawn from the EUCPN paper on public-private partnerships in c
 * a Piraeus-style local crime prevention council, under review after a difficult start.
 
 Every object is made by the same services the pages use (so the audit trail is real and every
-hash chain verifies), and every step is get-or-create: running the command again changes nothing.
+hash chain verifies). Every step is get-or-create, and a change (a role, a status) runs only if its
+audit event is not there yet: running the command again changes nothing, and never undoes what people
+changed by hand in the meantime.
 The history is spread over the past fourteen months with a frozen clock, so the audit trail
 reads as a story and one invitation has genuinely expired.
 
@@ -451,9 +453,17 @@ class Demo:
             )
             invitation_create(actor=self.user(by), partnership=partnership, email=email, role=role, **target)
 
+    @staticmethod
+    def done(action: str, target, reason: str) -> bool:
+        """Whether this step of the story already happened: its audit event is the marker.
+
+        So a second run repeats nothing, and never undoes what people changed by hand since.
+        """
+        return AuditEvent.objects.filter(action=action, target_code=str(target.code), reason=reason).exists()
+
     def set_role(self, key: str, *, days_ago: float, by: str, person: str, role: str, reason: str) -> None:
         membership = self.membership(key, person)
-        if membership.role != role:
+        if not self.done("partnerships.member.role_changed", membership, reason):
             with self.at(days_ago):
                 member_set_role(actor=self.user(by), membership=membership, role=role, reason=reason)
 
@@ -461,7 +471,7 @@ class Demo:
         self, key: str, *, days_ago: float, by: str, person: str, status: str, reason: str
     ) -> None:
         membership = self.membership(key, person)
-        if membership.status != status:
+        if not self.done("partnerships.member.status_changed", membership, reason):
             with self.at(days_ago):
                 member_set_status(actor=self.user(by), membership=membership, status=status, reason=reason)
 
@@ -471,7 +481,7 @@ class Demo:
         partner = Partner.objects.get(
             partnership=self.find_partnership(key), organisation=self.find_org(org_key)
         )
-        if partner.status != status:
+        if not self.done("partnerships.partner.status_changed", partner, reason):
             with self.at(days_ago):
                 partner_set_status(actor=self.user(by), partner=partner, status=status, reason=reason)
 
@@ -486,14 +496,9 @@ class Demo:
                     status=PartnerStatus.CANDIDATE,
                 )
 
-    def update(
-        self, key: str, *, days_ago: float, by: str, reason: str = "", from_status: str = "", **changes
-    ) -> None:
-        """Change the partnership; with ``from_status`` only while it still has that status (a past step)."""
+    def update(self, key: str, *, days_ago: float, by: str, reason: str, **changes) -> None:
         partnership = self.find_partnership(key)
-        if from_status and partnership.status != from_status:
-            return
-        if any(getattr(partnership, name) != value for name, value in changes.items()):
+        if not self.done("partnerships.partnership.updated", partnership, reason):
             with self.at(days_ago):
                 partnership_update(actor=self.user(by), partnership=partnership, reason=reason, **changes)
 
@@ -748,7 +753,6 @@ class Demo:
             "piraeus",
             days_ago=165,
             by="eleni",
-            from_status="forming",
             status="active",
             reason="Council constituted.",
         )
