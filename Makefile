@@ -4,7 +4,7 @@ PORT ?= 8000
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := $(UV) run --frozen python
 
-.PHONY: run test install lint check-migrations messages pytest serve worker demo clean
+.PHONY: run test install lint messages pytest serve demo clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv

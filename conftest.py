@@ -12,7 +12,7 @@ from django.db import connections
 
 from safepact.audit import triggers
 
-PASSWORD = "correct-horse-battery-staple"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test personas only
 
 
 @dataclass
@@ -39,7 +39,9 @@ def make_user(email, name="", password=PASSWORD, **extra):
     from safepact.accounts.services import user_create
 
     with transaction.atomic():
-        return user_create(email=email, full_name=name or email.split("@")[0].title(), password=password, **extra)
+        return user_create(
+            email=email, full_name=name or email.split("@")[0].title(), password=password, **extra
+        )
 
 
 def make_org(actor, name, kind="business", country="SE", **extra):
@@ -53,8 +55,12 @@ def add_member(*, coordinator, partnership, user, role, organisation=None, new_o
     from safepact.partnerships.services import invitation_accept, invitation_create
 
     _invitation, token = invitation_create(
-        actor=coordinator, partnership=partnership, email=user.email, role=role,
-        organisation=organisation, new_organisation=new_organisation,
+        actor=coordinator,
+        partnership=partnership,
+        email=user.email,
+        role=role,
+        organisation=organisation,
+        new_organisation=new_organisation,
     )
     return invitation_accept(user=user, token=token)
 
@@ -74,28 +80,53 @@ def world(db) -> World:
     org_outsider = make_org(outsider, "Elsewhere BV", "business", "NL")
 
     a = partnership_create(
-        actor=coordinator, organisation=org_police_a, name="Sofielund safety partnership",
-        purpose="A safe and attractive Sofielund.", country="SE", crime_areas=["burglary", "nuisance"],
-        region="Skåne", municipality="Malmö",
+        actor=coordinator,
+        organisation=org_police_a,
+        name="Sofielund safety partnership",
+        purpose="A safe and attractive Sofielund.",
+        country="SE",
+        crime_areas=["burglary", "nuisance"],
+        region="Skåne",
+        municipality="Malmö",
     )
     b = partnership_create(
-        actor=coordinator_b, organisation=org_b, name="Veilig Ondernemen Parkstad",
-        purpose="Safe business parks.", country="NL", crime_areas=["retail", "burglary"],
+        actor=coordinator_b,
+        organisation=org_b,
+        name="Veilig Ondernemen Parkstad",
+        purpose="Safe business parks.",
+        country="NL",
+        crime_areas=["retail", "burglary"],
     )
     m_member = add_member(
-        coordinator=coordinator, partnership=a, user=member, role="member",
+        coordinator=coordinator,
+        partnership=a,
+        user=member,
+        role="member",
         new_organisation={"name": "Malmö stad", "kind": "municipality", "country": "SE"},
     )
     m_viewer = add_member(
-        coordinator=coordinator, partnership=a, user=viewer, role="viewer",
+        coordinator=coordinator,
+        partnership=a,
+        user=viewer,
+        role="viewer",
         new_organisation={"name": "Sofielund Fastighetsägare", "kind": "business", "country": "SE"},
     )
     org_city_a, org_shop_a = m_member.partner.organisation, m_viewer.partner.organisation
     return World(
-        partnership_a=a, partnership_b=b, org_police_a=org_police_a, org_city_a=org_city_a,
-        org_shop_a=org_shop_a, org_b=org_b, org_outsider=org_outsider, coordinator=coordinator,
-        member=member, viewer=viewer, outsider=outsider, coordinator_b=coordinator_b,
-        membership_member=m_member, membership_viewer=m_viewer,
+        partnership_a=a,
+        partnership_b=b,
+        org_police_a=org_police_a,
+        org_city_a=org_city_a,
+        org_shop_a=org_shop_a,
+        org_b=org_b,
+        org_outsider=org_outsider,
+        coordinator=coordinator,
+        member=member,
+        viewer=viewer,
+        outsider=outsider,
+        coordinator_b=coordinator_b,
+        membership_member=m_member,
+        membership_viewer=m_viewer,
     )
 
 
@@ -124,11 +155,17 @@ def _audit_triggers(request):
     triggers rightly refuse; we lift them only for that teardown and put them back afterwards.
     """
     names = set(request.fixturenames)
-    if not names & {"db", "transactional_db", "live_server", "django_db_setup"} and not request.node.get_closest_marker("django_db"):
+    if not names & {
+        "db",
+        "transactional_db",
+        "live_server",
+        "django_db_setup",
+    } and not request.node.get_closest_marker("django_db"):
         yield
         return
     transactional = bool(names & {"transactional_db", "live_server"}) or (
-        (marker := request.node.get_closest_marker("django_db")) is not None and marker.kwargs.get("transaction")
+        (marker := request.node.get_closest_marker("django_db")) is not None
+        and marker.kwargs.get("transaction")
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
     for alias in connections:

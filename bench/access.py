@@ -40,17 +40,24 @@ def main() -> None:
         [Partnership(name=f"P {i}", purpose="x", country="NL") for i in range(args.partnerships)]
     )
     partners = Partner.objects.bulk_create(
-        [Partner(partnership=p, organisation=orgs[(i * 7 + k) % len(orgs)], status="active")
-         for i, p in enumerate(partnerships) for k in range(5)]
+        [
+            Partner(partnership=p, organisation=orgs[(i * 7 + k) % len(orgs)], status="active")
+            for i, p in enumerate(partnerships)
+            for k in range(5)
+        ]
     )
     Membership.objects.bulk_create(
-        [Membership(partner=partner, user=others[(i * 3) % len(others)], role="member")
-         for i, partner in enumerate(partners)]
+        [
+            Membership(partner=partner, user=others[(i * 3) % len(others)], role="member")
+            for i, partner in enumerate(partners)
+        ]
     )
     mine = random.Random(1).sample(range(len(partnerships)), args.mine)
     Membership.objects.bulk_create(
-        [Membership(partner=partners[i * 5], user=me, role="coordinator" if n % 3 == 0 else "member")
-         for n, i in enumerate(mine)]
+        [
+            Membership(partner=partners[i * 5], user=me, role="coordinator" if n % 3 == 0 else "member")
+            for n, i in enumerate(mine)
+        ]
     )
     codes = [partnerships[i].code for i in mine]
 
@@ -76,10 +83,14 @@ def main() -> None:
     dash = measure(lambda n: dashboard_for(user=me))
     print(f"database: {vendor}; partnerships: {args.partnerships}; mine: {args.mine}; repeat: {args.repeat}")
     print(f"baseline raw membership lookup: p50 {base[0]:.3f} ms, p95 {base[1]:.3f} ms")
-    print(f"get_partnership_for_user:       p50 {helper[0]:.3f} ms, p95 {helper[1]:.3f} ms "
-          f"({helper[1] / base[1]:.1f}x baseline p95)")
-    print(f"dashboard_for (50 partnerships): p50 {dash[0]:.3f} ms, p95 {dash[1]:.3f} ms "
-          f"({dash[1] / base[1]:.1f}x baseline p95)")
+    print(
+        f"get_partnership_for_user:       p50 {helper[0]:.3f} ms, p95 {helper[1]:.3f} ms "
+        f"({helper[1] / base[1]:.1f}x baseline p95)"
+    )
+    print(
+        f"dashboard_for (50 partnerships): p50 {dash[0]:.3f} ms, p95 {dash[1]:.3f} ms "
+        f"({dash[1] / base[1]:.1f}x baseline p95)"
+    )
 
 
 if __name__ == "__main__":

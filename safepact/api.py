@@ -97,7 +97,9 @@ def http_error(request, exc):
 @api.exception_handler(ValidationError)
 def invalid(request, exc):
     if hasattr(exc, "error_dict"):
-        fields = {name: [str(m) for e in errors for m in e.messages] for name, errors in exc.error_dict.items()}
+        fields = {
+            name: [str(m) for e in errors for m in e.messages] for name, errors in exc.error_dict.items()
+        }
         first = next(iter(fields.items()))
         detail = f"{first[0]}: {first[1][0]}" if first[0] != "__all__" else first[1][0]
         return api.create_response(

@@ -149,8 +149,6 @@ OTP_TOTP_ISSUER = "SafePact"
 # Re-authentication ("sudo") window for sensitive actions.
 SAFEPACT_SUDO_SECONDS = env_int("SAFEPACT_SUDO_SECONDS", 600)
 SAFEPACT_INVITATION_DAYS = env_int("SAFEPACT_INVITATION_DAYS", 14)
-# Break-glass access to partnership content by platform administrators: off unless enabled.
-SAFEPACT_BREAK_GLASS = env_bool("SAFEPACT_BREAK_GLASS", default=False)
 
 # Login rate limiting (django-axes): lock an email+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

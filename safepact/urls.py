@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from safepact.api import api
 from safepact.accounts import views as accounts_views
+from safepact.api import api
 from safepact.lib import views as lib_views
 
 urlpatterns = [

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from safepact.accounts.policy import two_factor_required
 
+
 class UserLanguageMiddleware:
     """A logged-in person sees the language of their profile; others the cookie or browser choice.
 
@@ -41,7 +42,8 @@ class TwoFactorRequiredMiddleware:
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"detail": _("Two-factor authentication is required."), "code": "2fa_required"}, status=403
+                    {"detail": _("Two-factor authentication is required."), "code": "2fa_required"},
+                    status=403,
                 )
             return redirect(reverse("accounts:2fa_setup"))
         return self.get_response(request)

@@ -20,7 +20,9 @@ from safepact.lib import clock
 
 
 @transaction.atomic
-def user_create(*, email: str, full_name: str, password: str | None, language: str = "en", actor=None) -> User:
+def user_create(
+    *, email: str, full_name: str, password: str | None, language: str = "en", actor=None
+) -> User:
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("An account with this email address already exists.")})
@@ -50,8 +52,11 @@ def user_set_language(*, user: User, language: str) -> User:
         user.language = language
         user.save(update_fields=["language"])
         audit_record(
-            actor=user, action="accounts.user.language_changed", target=user,
-            before={"language": before}, after={"language": language},
+            actor=user,
+            action="accounts.user.language_changed",
+            target=user,
+            before={"language": before},
+            after={"language": language},
         )
     return user
 
@@ -119,7 +124,9 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     if not name:
         raise ValidationError({"name": _("Give the token a name, so you recognise it later.")})
     secret = ApiToken.PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:100], token_hash=hash_token(secret), hint=secret[:10])
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], token_hash=hash_token(secret), hint=secret[:10]
+    )
     audit_record(actor=user, action="accounts.api_token.created", target=token, after={"name": token.name})
     return token, secret
 
@@ -130,7 +137,9 @@ def api_token_revoke(*, user: User, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(actor=user, action="accounts.api_token.revoked", target=token, after={"name": token.name})
+        audit_record(
+            actor=user, action="accounts.api_token.revoked", target=token, after={"name": token.name}
+        )
     return token
 
 
@@ -165,7 +174,9 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> TOTPDe
     if device.user_id != user.pk or device.confirmed:
         raise ValidationError({"token": _("Start the set-up again.")})
     if not device.verify_token((token or "").replace(" ", "")):
-        raise ValidationError({"token": _("That code is not right. Check the time on your phone and try again.")})
+        raise ValidationError(
+            {"token": _("That code is not right. Check the time on your phone and try again.")}
+        )
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])

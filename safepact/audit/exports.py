@@ -30,7 +30,9 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def json_chunks(*, partnership_code: str, exported_at: str, head: Mapping, events: Iterable[Mapping]) -> Iterator[str]:
+def json_chunks(
+    *, partnership_code: str, exported_at: str, head: Mapping, events: Iterable[Mapping]
+) -> Iterator[str]:
     """The JSON export, in pieces."""
     header = {
         "format": FORMAT,

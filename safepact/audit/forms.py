@@ -7,14 +7,21 @@ from django.utils.translation import gettext_lazy as _
 class TrailFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     who = forms.CharField(
-        label=_("Who"), required=False, max_length=254, help_text=_("Part of the email address of the person.")
+        label=_("Who"),
+        required=False,
+        max_length=254,
+        help_text=_("Part of the email address of the person."),
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Date, as YYYY-MM-DD."),
     )
     date_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Date, as YYYY-MM-DD (included)."),
     )
 

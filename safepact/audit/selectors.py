@@ -109,7 +109,10 @@ def audit_action_prefixes(*, user, partnership) -> list[tuple[str, str]]:
     for prefix in sorted(prefixes):
         label = prefix_label(prefix)
         if "." in prefix:  # "Partnership: Members"
-            label = _("%(parent)s: %(part)s") % {"parent": prefix_label(prefix.rsplit(".", 1)[0]), "part": label}
+            label = _("%(parent)s: %(part)s") % {
+                "parent": prefix_label(prefix.rsplit(".", 1)[0]),
+                "part": label,
+            }
         choices.append((prefix, label))
     return choices
 

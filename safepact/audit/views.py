@@ -10,7 +10,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from safepact.accounts.sudo import sudo_active
 from safepact.audit import exports
@@ -30,7 +30,7 @@ FORMATS = {"json": "application/json; charset=utf-8", "csv": "text/csv; charset=
 
 
 @login_required
-@require_GET
+@require_safe
 def trail(request, code):
     partnership = get_partnership_for_user(request.user, code, manage=True)
     form = TrailFilterForm(

@@ -91,7 +91,9 @@ class TLPField(models.CharField):
         kwargs.setdefault("choices", TLP.choices)
         kwargs.setdefault("default", DEFAULT)
         kwargs.setdefault("verbose_name", _("TLP label"))
-        kwargs.setdefault("help_text", _("Traffic Light Protocol: who may see this and what they may do with it."))
+        kwargs.setdefault(
+            "help_text", _("Traffic Light Protocol: who may see this and what they may do with it.")
+        )
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
@@ -138,7 +140,9 @@ class TLPLabelled(models.Model):
         ]
 
 
-def may_see_label(label, *, is_author: bool, is_member: bool, org_is_recipient: bool, is_named_recipient: bool) -> bool:
+def may_see_label(
+    label, *, is_author: bool, is_member: bool, org_is_recipient: bool, is_named_recipient: bool
+) -> bool:
     """The pure sharing rule. ``is_member``: an active member of the item's partnership.
 
     ``org_is_recipient``: an organisation the person takes part through (in that partnership)

@@ -122,7 +122,9 @@ class Membership(models.Model):
 
     code = CodeField()
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="partnership_memberships")
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="partnership_memberships"
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(
         _("status"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE

@@ -80,6 +80,7 @@ def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
 def assert_accessible(page):
     violations = axe_violations(page)
     summary = "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in violations
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
     )
     assert not violations, f"axe found serious accessibility problems on {page.url}:\n{summary}"

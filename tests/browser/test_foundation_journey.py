@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def current_code(device: TOTPDevice) -> str:
-    return str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)).zfill(device.digits)
+    return str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)).zfill(
+        device.digits
+    )
 
 
 def test_coordinator_logs_in_with_2fa_invites_a_member_and_switches_to_dutch(page, world, settings):

@@ -13,11 +13,6 @@ from safepact.partnerships.models import Partnership
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def bearer(secret):
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 

@@ -29,7 +29,7 @@ def test_list_and_detail_are_read_only(admin_client_, world):
     detail = admin_client_.get(reverse("admin:audit_auditevent_change", args=[event.pk]))
     assert detail.status_code == 200
     assert 'name="_save"' not in detail.content.decode()
-    assert event.reason in detail.content.decode() or event.action in detail.content.decode()
+    assert event.action in detail.content.decode()
 
 
 def test_add_change_delete_are_refused(admin_client_, world):

@@ -25,9 +25,12 @@ def test_two_threads_append_to_one_chain_without_forking(world):
             for i in range(PER_THREAD):
                 with transaction.atomic():
                     audit_record(
-                        action="test.concurrent.written", partnership=partnership, actor_label=name, reason=str(i)
+                        action="test.concurrent.written",
+                        partnership=partnership,
+                        actor_label=name,
+                        reason=str(i),
                     )
-        except BaseException as exc:  # noqa: BLE001 - reported to the main thread below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

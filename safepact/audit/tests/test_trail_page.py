@@ -128,8 +128,13 @@ def test_table_newest_first_with_readable_action_diff_reason_and_ip(client_for, 
     )
     with transaction.atomic():
         audit_record(
-            actor=world.coordinator, action="partnerships.partnership.updated", partnership=world.partnership_a,
-            before={"name": "Old name", "region": "Skåne"}, after={"name": "New name"}, ip="192.0.2.7", reason="renamed",
+            actor=world.coordinator,
+            action="partnerships.partnership.updated",
+            partnership=world.partnership_a,
+            before={"name": "Old name", "region": "Skåne"},
+            after={"name": "New name"},
+            ip="192.0.2.7",
+            reason="renamed",
         )
     response = client_for(world.coordinator).get(trail_url(world.partnership_a))
     assert response.status_code == 200
@@ -250,13 +255,17 @@ def test_json_export_verifies_and_is_recorded(client_for, world, tmp_path):
 
     path = tmp_path / "export.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    ok = subprocess.run([sys.executable, "safepact/audit/chain.py", str(path)], cwd=ROOT, capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "safepact/audit/chain.py", str(path)], cwd=ROOT, capture_output=True, text=True
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "OK" in ok.stdout
 
     data["events"][2]["reason"] = "edited afterwards"
     path.write_text(json.dumps(data), encoding="utf-8")
-    bad = subprocess.run([sys.executable, "safepact/audit/chain.py", str(path)], cwd=ROOT, capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "safepact/audit/chain.py", str(path)], cwd=ROOT, capture_output=True, text=True
+    )
     assert bad.returncode == 1
     assert f"BROKEN: chain {world.partnership_a.code}, event #3 ({events[2].code})" in bad.stdout
 
@@ -265,19 +274,29 @@ def test_raw_json_export_file_verifies_with_the_offline_script(client_for, world
     response = with_sudo(client_for(world.coordinator)).post(export_url(world.partnership_a, "json"))
     path = tmp_path / "raw.json"
     path.write_bytes(b"".join(response.streaming_content))
-    result = subprocess.run([sys.executable, "safepact/audit/chain.py", str(path)], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "safepact/audit/chain.py", str(path)], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_csv_export_verifies_even_with_formula_like_text(client_for, world):
     with transaction.atomic():
         audit_record(
-            actor=world.coordinator, action="test.csv.tricky", partnership=world.partnership_a,
-            reason="=HYPERLINK(\"http://evil.example\")", before={"n": -1}, after=None,
+            actor=world.coordinator,
+            action="test.csv.tricky",
+            partnership=world.partnership_a,
+            reason='=HYPERLINK("http://evil.example")',
+            before={"n": -1},
+            after=None,
         )
         audit_record(
-            actor=world.coordinator, action="test.csv.tricky", partnership=world.partnership_a,
-            reason="'quoted, with comma\nand a new line", before=None, after={"text": "+31 6 …"},
+            actor=world.coordinator,
+            action="test.csv.tricky",
+            partnership=world.partnership_a,
+            reason="'quoted, with comma\nand a new line",
+            before=None,
+            after={"text": "+31 6 …"},
         )
     response = with_sudo(client_for(world.coordinator)).post(export_url(world.partnership_a, "csv"))
     assert response.status_code == 200
@@ -305,6 +324,8 @@ def test_edited_csv_does_not_verify(client_for, world):
 def test_export_after_date_change_keeps_utc_timestamps(client_for, world):
     with clock.frozen(datetime(2030, 6, 1, 12, 0, tzinfo=ZoneInfo("Europe/Brussels"))):
         record(world.partnership_a, 1)
-    data = json.loads(body(with_sudo(client_for(world.coordinator)).post(export_url(world.partnership_a, "json"))))
+    data = json.loads(
+        body(with_sudo(client_for(world.coordinator)).post(export_url(world.partnership_a, "json")))
+    )
     assert data["events"][-1]["occurred_at"] == "2030-06-01T10:00:00.000000+00:00"
     assert verify(data["events"]) == []

@@ -38,8 +38,12 @@ def chain_of(partnership):
 
 def test_database_refuses_update(world):
     event = chain_of(world.partnership_a)[1]
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {TABLE} SET reason = %s WHERE id = %s", ["rewritten", event.pk])  # noqa: S608
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"UPDATE {TABLE} SET reason = %s WHERE id = %s", ["rewritten", event.pk])
     event.refresh_from_db()
     assert event.reason != "rewritten"
     assert verify()[0]
@@ -47,8 +51,12 @@ def test_database_refuses_update(world):
 
 def test_database_refuses_delete(world):
     event = chain_of(world.partnership_a)[1]
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [event.pk])  # noqa: S608
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
@@ -94,7 +102,7 @@ def test_edited_row_is_named(world):
     victim = chain_of(world.partnership_a)[2]
     triggers.remove(connection)  # rolled back with the test: DDL is transactional on SQLite and PostgreSQL
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {TABLE} SET reason = %s WHERE id = %s", ["nothing happened", victim.pk])  # noqa: S608
+        cursor.execute(f"UPDATE {TABLE} SET reason = %s WHERE id = %s", ["nothing happened", victim.pk])
     ok, out, exc = verify()
     assert not ok
     assert exc.returncode == 1
@@ -113,7 +121,7 @@ def test_deleted_middle_row_names_the_event_after_the_gap(world):
     victim, after_gap = events[3], events[4]
     triggers.remove(connection)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [victim.pk])  # noqa: S608
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [victim.pk])
     ok, out, _ = verify(partnership=str(world.partnership_a.code))
     assert not ok
     assert f"BROKEN: chain {world.partnership_a.code}, event #{after_gap.seq} ({after_gap.code}): " in out
@@ -131,7 +139,7 @@ def test_rehashed_row_is_caught_by_the_next_event(world):
     triggers.remove(connection)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {TABLE} SET reason = %s, hash = %s WHERE id = %s",  # noqa: S608
+            f"UPDATE {TABLE} SET reason = %s, hash = %s WHERE id = %s",
             ["forged", event_hash(fields), victim.pk],
         )
     ok, out, _ = verify()
@@ -176,7 +184,11 @@ def test_file_with_a_missing_event(world, tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{not json", "is not JSON"), ('{"events": [{"seq": 1}]}', "is not an audit trail export"), ("[1, 2]", "export")],
+    [
+        ("{not json", "is not JSON"),
+        ('{"events": [{"seq": 1}]}', "is not an audit trail export"),
+        ("[1, 2]", "export"),
+    ],
 )
 def test_bad_file_is_a_clear_error(tmp_path, content, message, db):
     path = tmp_path / "bad.json"

@@ -55,11 +55,6 @@ EXPECTED_PATHS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def sides(world):
     """Both partnerships with something in every collection: a second member, a pending invitation."""

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.template import Context, Template
 
-from conftest import add_member, make_org, make_user
+from conftest import add_member, make_user
 from safepact.lib.tests.tlpdemo.models import Note
 from safepact.lib.tlp import TLP, TLPField, may_export, may_see_label
 from safepact.partnerships import tlp as policy
@@ -80,12 +80,16 @@ def test_pure_rule(label, is_member, is_author, org, named):
 
 def test_pure_rule_refuses_unknown_label():
     with pytest.raises(ValueError):
-        may_see_label("purple", is_author=True, is_member=True, org_is_recipient=True, is_named_recipient=True)
+        may_see_label(
+            "purple", is_author=True, is_member=True, org_is_recipient=True, is_named_recipient=True
+        )
 
 
 @pytest.mark.parametrize("label", LABELS)
 def test_badge_renders_text_not_colour_only(label):
-    html = Template("{% load tlp %}{% tlp_badge label describe=True %}").render(Context({"label": label.value}))
+    html = Template("{% load tlp %}{% tlp_badge label describe=True %}").render(
+        Context({"label": label.value})
+    )
     assert f'class="tlp {label.css_class}"' in html
     assert str(label.label) in html  # the words, e.g. TLP:RED
     assert "tlp-description" in html
@@ -108,17 +112,25 @@ def people(world):
     """Every role of the table, with the organisation each takes part through."""
     suspended = make_user("suspended@city.example", "Sam Suspended")
     m = add_member(
-        coordinator=world.coordinator, partnership=world.partnership_a, user=suspended, role="member",
+        coordinator=world.coordinator,
+        partnership=world.partnership_a,
+        user=suspended,
+        role="member",
         organisation=world.org_city_a,
     )
     member_set_status(actor=world.coordinator, membership=m, status="suspended", reason="left the job")
 
     of_suspended_partner = make_user("person@suspendedpartner.example", "Pia Partner")
     m2 = add_member(
-        coordinator=world.coordinator, partnership=world.partnership_a, user=of_suspended_partner,
-        role="member", new_organisation={"name": "Suspended BV", "kind": "business", "country": "SE"},
+        coordinator=world.coordinator,
+        partnership=world.partnership_a,
+        user=of_suspended_partner,
+        role="member",
+        new_organisation={"name": "Suspended BV", "kind": "business", "country": "SE"},
     )
-    partner_set_status(actor=world.coordinator, partner=m2.partner, status="suspended", reason="audit pending")
+    partner_set_status(
+        actor=world.coordinator, partner=m2.partner, status="suspended", reason="audit pending"
+    )
     return {
         "coordinator": (world.coordinator, world.org_police_a),
         "member": (world.member, world.org_city_a),
@@ -135,7 +147,9 @@ def test_every_label_role_and_recipient_situation(world, people, role):
     user, organisation = people[role]
     other_author = world.coordinator if role != "coordinator" else world.member
     cases = []
-    for label, org_recipient, named, author in itertools.product(LABELS, [False, True], [False, True], [False, True]):
+    for label, org_recipient, named, author in itertools.product(
+        LABELS, [False, True], [False, True], [False, True]
+    ):
         note = Note.objects.create(
             partnership=world.partnership_a,
             title=f"{label.value} org={org_recipient} named={named} author={author}",
@@ -143,7 +157,9 @@ def test_every_label_role_and_recipient_situation(world, people, role):
             created_by=user if author else other_author,
         )
         # Always some other recipient, so "not a recipient" is never "nobody is".
-        note.recipient_organisations.add(world.org_shop_a if organisation != world.org_shop_a else world.org_city_a)
+        note.recipient_organisations.add(
+            world.org_shop_a if organisation != world.org_shop_a else world.org_city_a
+        )
         note.recipient_people.add(other_author)
         if org_recipient:
             note.recipient_organisations.add(organisation)
@@ -163,7 +179,9 @@ def test_every_label_role_and_recipient_situation(world, people, role):
 
 def test_anonymous_sees_clear_only(world):
     notes = {
-        label: Note.objects.create(partnership=world.partnership_a, title=label, tlp=label, created_by=world.member)
+        label: Note.objects.create(
+            partnership=world.partnership_a, title=label, tlp=label, created_by=world.member
+        )
         for label in TLP
     }
     anonymous = AnonymousUser()
@@ -177,15 +195,23 @@ def test_recipient_organisation_counts_only_in_the_items_own_partnership(world):
 
     both = make_user("both@city.example", "Bo Both")
     add_member(
-        coordinator=world.coordinator, partnership=world.partnership_a, user=both, role="member",
+        coordinator=world.coordinator,
+        partnership=world.partnership_a,
+        user=both,
+        role="member",
         organisation=world.org_city_a,
     )
     Partner.objects.create(partnership=world.partnership_b, organisation=world.org_shop_a, status="active")
     add_member(
-        coordinator=world.coordinator_b, partnership=world.partnership_b, user=both, role="member",
+        coordinator=world.coordinator_b,
+        partnership=world.partnership_b,
+        user=both,
+        role="member",
         organisation=world.org_shop_a,
     )
-    note = Note.objects.create(partnership=world.partnership_a, title="for the shop", tlp="amber", created_by=world.coordinator)
+    note = Note.objects.create(
+        partnership=world.partnership_a, title="for the shop", tlp="amber", created_by=world.coordinator
+    )
     note.recipient_organisations.add(world.org_shop_a)
     assert policy.may_see(both, note) is False
     assert not policy.visible_to(both, Note.objects.all()).exists()
@@ -193,7 +219,9 @@ def test_recipient_organisation_counts_only_in_the_items_own_partnership(world):
 
 
 def test_author_who_left_loses_access(world):
-    note = Note.objects.create(partnership=world.partnership_a, title="mine", tlp="red", created_by=world.member)
+    note = Note.objects.create(
+        partnership=world.partnership_a, title="mine", tlp="red", created_by=world.member
+    )
     assert policy.may_see(world.member, note)
     member_set_status(
         actor=world.coordinator, membership=world.membership_member, status="suspended", reason="left"
@@ -204,7 +232,9 @@ def test_author_who_left_loses_access(world):
 
 def test_visible_to_keeps_other_filters_and_ordering(world):
     for i, label in enumerate(["green", "green", "red", "clear"]):
-        Note.objects.create(partnership=world.partnership_a, title=f"n{i}", tlp=label, created_by=world.coordinator)
+        Note.objects.create(
+            partnership=world.partnership_a, title=f"n{i}", tlp=label, created_by=world.coordinator
+        )
     qs = policy.visible_to(world.member, Note.objects.filter(title__in=["n0", "n1", "n2"]).order_by("-title"))
     assert [n.title for n in qs] == ["n1", "n0"]
 
@@ -213,7 +243,10 @@ def test_visible_to_is_query_constant(world, django_assert_num_queries):
     def make(n):
         for i in range(n):
             note = Note.objects.create(
-                partnership=world.partnership_a, title=f"q{i}", tlp=LABELS[i % 5], created_by=world.coordinator
+                partnership=world.partnership_a,
+                title=f"q{i}",
+                tlp=LABELS[i % 5],
+                created_by=world.coordinator,
             )
             note.recipient_organisations.add(world.org_city_a, world.org_shop_a)
             note.recipient_people.add(world.member, world.viewer)
@@ -238,19 +271,28 @@ def test_gates_narrow_restricted_items_only(world, monkeypatch, django_assert_nu
     monkeypatch.setattr(policy, "GATES", [])
     policy.register_gate(no_secrets)
     policy.register_gate(no_secrets)  # idempotent
-    assert policy.GATES == [no_secrets]
+    assert [no_secrets] == policy.GATES
 
     notes = {}
     for label in TLP:
         for title in ("secret", "plain"):
             note = Note.objects.create(
-                partnership=world.partnership_a, title=f"{title} {label.value}", tlp=label, created_by=world.member
+                partnership=world.partnership_a,
+                title=f"{title} {label.value}",
+                tlp=label,
+                created_by=world.member,
             )
             notes[note.title] = note
     with django_assert_num_queries(1):
         visible = {n.title for n in policy.visible_to(world.member, Note.objects.all())}
     assert visible == {
-        "secret clear", "plain clear", "secret green", "plain green", "plain amber", "plain amber+strict", "plain red",
+        "secret clear",
+        "plain clear",
+        "secret green",
+        "plain green",
+        "plain amber",
+        "plain amber+strict",
+        "plain red",
     }
     for title, note in notes.items():
         assert policy.may_see(world.member, note) is (title in visible), title
@@ -258,6 +300,8 @@ def test_gates_narrow_restricted_items_only(world, monkeypatch, django_assert_nu
 
 def test_gate_cannot_widen_beyond_the_rule(world, monkeypatch):
     monkeypatch.setattr(policy, "GATES", [lambda user, queryset: Note.objects.all()])
-    note = Note.objects.create(partnership=world.partnership_a, title="red", tlp="red", created_by=world.coordinator)
+    note = Note.objects.create(
+        partnership=world.partnership_a, title="red", tlp="red", created_by=world.coordinator
+    )
     assert not policy.may_see(world.member, note)
     assert not policy.visible_to(world.member, Note.objects.all()).exists()

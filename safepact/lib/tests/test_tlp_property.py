@@ -44,9 +44,13 @@ def scenarios(draw):
                     draw(st.sampled_from(["active", "active", "active", "suspended"])),
                     draw(st.sampled_from(["coordinator", "member", "viewer"])),
                 )
-    people_active = tuple(draw(st.lists(st.booleans(), min_size=N_PEOPLE, max_size=N_PEOPLE).map(
-        lambda flags: [f or i == 0 for i, f in enumerate(flags)]  # mostly active people
-    )))
+    people_active = tuple(
+        draw(
+            st.lists(st.booleans(), min_size=N_PEOPLE, max_size=N_PEOPLE).map(
+                lambda flags: [f or i == 0 for i, f in enumerate(flags)]  # mostly active people
+            )
+        )
+    )
     notes = draw(
         st.lists(
             st.tuples(
@@ -88,7 +92,10 @@ def facts(scenario: Scenario, person: int | None, note) -> dict:
         partners={(0, 0): "active", (0, 1): "active", (1, 1): "active"},
         memberships={(0, 0): (0, "active", "member"), (0, 1): (1, "active", "member")},
         people_active=(True,) * N_PEOPLE,
-        notes=((0, TLP.AMBER, 1, frozenset({1}), frozenset()), (0, TLP.RED, 1, frozenset({0}), frozenset({2}))),
+        notes=(
+            (0, TLP.AMBER, 1, frozenset({1}), frozenset()),
+            (0, TLP.RED, 1, frozenset({0}), frozenset({2})),
+        ),
     )
 )
 def test_may_see_equals_visible_to_equals_rule(db, scenario):
@@ -96,13 +103,19 @@ def test_may_see_equals_visible_to_equals_rule(db, scenario):
         partnerships = [
             Partnership.objects.create(name=f"P{i}", purpose="x", country="NL") for i in range(N_PARTNERSHIPS)
         ]
-        orgs = [Organisation.objects.create(name=f"O{i}", kind="business", country="NL") for i in range(N_ORGS)]
+        orgs = [
+            Organisation.objects.create(name=f"O{i}", kind="business", country="NL") for i in range(N_ORGS)
+        ]
         users = [
-            User.objects.create_user(f"p{i}@example.org", full_name=f"P{i}", is_active=scenario.people_active[i])
+            User.objects.create_user(
+                f"p{i}@example.org", full_name=f"P{i}", is_active=scenario.people_active[i]
+            )
             for i in range(N_PEOPLE)
         ]
         partner_rows = {
-            key: Partner.objects.create(partnership=partnerships[key[0]], organisation=orgs[key[1]], status=status)
+            key: Partner.objects.create(
+                partnership=partnerships[key[0]], organisation=orgs[key[1]], status=status
+            )
             for key, status in scenario.partners.items()
         }
         for (person, partnership), (org, status, role) in scenario.memberships.items():

@@ -21,7 +21,9 @@ def test_dutch_catalogue_is_complete():
 
 
 def test_compiled_catalogue_matches_source():
-    po = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in polib.pofile(str(PO)).translated_entries()}
+    po = {
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in polib.pofile(str(PO)).translated_entries()
+    }
     mo = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in polib.mofile(str(MO))}
     missing = [key for key in po if key not in mo]
     assert not missing, f"django.mo is stale: run `make messages` ({len(missing)} strings missing)"
@@ -48,13 +50,18 @@ def test_catalogue_covers_every_marked_string(tmp_path):
             pytest.fail("GNU gettext (xgettext) is required in CI to check the catalogue")
         pytest.skip("GNU gettext (xgettext) not installed: apt-get install gettext")
     base = Path(settings.BASE_DIR)
-    shutil.copytree(base / "safepact", tmp_path / "safepact", ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    shutil.copytree(
+        base / "safepact", tmp_path / "safepact", ignore=shutil.ignore_patterns("__pycache__", "*.mo")
+    )
     shutil.copy(base / "manage.py", tmp_path / "manage.py")
     env = {**os.environ, "SAFEPACT_VAR_DIR": str(tmp_path / "var")}
     env.pop("DATABASE_URL", None)
     subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "nl", "--no-obsolete"],
-        cwd=tmp_path, env=env, check=True, capture_output=True,
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     fresh = polib.pofile(str(tmp_path / "safepact" / "locale" / "nl" / "LC_MESSAGES" / "django.po"))
     ours = {(e.msgctxt, e.msgid) for e in polib.pofile(str(PO)).translated_entries()}

@@ -17,11 +17,6 @@ from safepact.partnerships.services import invitation_create
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def call(client, method, path, body=None):
     if body is None:
         return getattr(client, method)(path)

@@ -29,12 +29,6 @@ from safepact.partnerships.services import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Argon2 is deliberately slow; these tests are about services, not hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def invite(world, email="newbie@city.example", **extra):
     return invitation_create(
         actor=world.coordinator,

@@ -10,12 +10,6 @@ from safepact.partnerships.models import Membership, Partnership
 CREATE = reverse("partnerships:create")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Argon2 is deliberately slow; these tests are about pages, not hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def edit_url(partnership):
     return reverse("partnerships:edit", kwargs={"code": partnership.code})
 

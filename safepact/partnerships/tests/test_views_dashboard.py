@@ -18,12 +18,6 @@ from safepact.partnerships.services import (
 URL = reverse("partnerships:dashboard")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Argon2 is deliberately slow; these tests are about pages, not hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_anonymous_is_sent_to_login(client, db):
     response = client.get(URL)
     assert response.status_code == 302

@@ -13,12 +13,6 @@ from safepact.partnerships.models import Membership
 from safepact.partnerships.services import invitation_create, invitation_revoke
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Argon2 is deliberately slow; these tests are about pages, not hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def accept_url(token):
     return reverse("partnerships:invitation_accept", kwargs={"token": token})
 

@@ -11,12 +11,6 @@ from safepact.partnerships.models import Invitation, Partner
 from safepact.partnerships.services import invitation_create
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Argon2 is deliberately slow; these tests are about pages, not hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def invite_url(partnership):
     return reverse("partnerships:invite", kwargs={"code": partnership.code})
 

@@ -12,12 +12,6 @@ from safepact.partnerships.models import Invitation, Membership, Partner
 from safepact.partnerships.services import invitation_create
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Argon2 is deliberately slow; these tests are about pages, not hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def overview_url(partnership):
     return reverse("partnerships:overview", kwargs={"code": partnership.code})
 

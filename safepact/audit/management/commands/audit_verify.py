@@ -31,9 +31,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["file"]:
             events = self._read_file(options["file"])
-            chains = [(name, list(group)) for name, group in itertools.groupby(
-                sorted(events, key=lambda e: (str(e["chain"]), int(e["seq"]))), key=lambda e: str(e["chain"])
-            )]
+            chains = [
+                (name, list(group))
+                for name, group in itertools.groupby(
+                    sorted(events, key=lambda e: (str(e["chain"]), int(e["seq"]))),
+                    key=lambda e: str(e["chain"]),
+                )
+            ]
         else:
             chains = self._database_chains(options["partnership"], options["chunk_size"])
         self._report(chains)
@@ -50,7 +54,9 @@ class Command(BaseCommand):
         if not isinstance(events, list) or not all(
             isinstance(e, dict) and {"chain", "seq", "prev_hash", "hash"} <= e.keys() for e in events
         ):
-            raise CommandError(f"{path} is not an audit trail export: expected a list of events with chain, seq and hashes.")
+            raise CommandError(
+                f"{path} is not an audit trail export: expected a list of events with chain, seq and hashes."
+            )
         try:
             for event in events:
                 int(event["seq"])
@@ -65,7 +71,9 @@ class Command(BaseCommand):
             try:
                 code = str(UUID(partnership))
             except ValueError as exc:
-                raise CommandError(f"--partnership must be a partnership code (a UUID), not {partnership!r}.") from exc
+                raise CommandError(
+                    f"--partnership must be a partnership code (a UUID), not {partnership!r}."
+                ) from exc
             events = events.filter(chain=code)
             if not events.exists():
                 raise CommandError(f"No audit events for partnership {code}.")
@@ -92,6 +100,7 @@ class Command(BaseCommand):
             self.stdout.write(f"BROKEN: {item}")
         if broken:
             raise CommandError(
-                f"The audit trail is broken in {len(broken)} chain(s); see the BROKEN lines above.", returncode=1
+                f"The audit trail is broken in {len(broken)} chain(s); see the BROKEN lines above.",
+                returncode=1,
             )
         self.stdout.write(self.style.SUCCESS("OK: every chain is intact."))
