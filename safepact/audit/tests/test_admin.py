@@ -7,11 +7,6 @@ from conftest import make_user
 from safepact.audit.models import AuditEvent
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin_client_(client, world):
     admin = make_user("admin@safepact.example", "Ada Admin")

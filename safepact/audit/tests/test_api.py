@@ -16,11 +16,6 @@ from safepact.partnerships.services import partnership_update
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def body(response) -> str:
     content = b"".join(response.streaming_content) if response.streaming else response.content
     return content.decode()

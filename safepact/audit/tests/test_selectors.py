@@ -7,11 +7,6 @@ from safepact.audit import selectors
 from safepact.partnerships.selectors import get_partnership_for_user
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.mark.parametrize("persona", ["member", "viewer"])
 def test_selectors_refuse_non_coordinators(world, persona):
     user = getattr(world, persona)

@@ -23,11 +23,6 @@ from safepact.partnerships.services import member_set_role
 ROOT = Path(settings.BASE_DIR)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def trail_url(partnership, **params):
     url = reverse("audit:trail", kwargs={"code": partnership.code})
     if params:
