@@ -6,6 +6,62 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from safepact.accounts.models import ApiToken, Organisation, OrganisationMembership, User
+from safepact.audit.services import audit_record
+
+SECRET_FIELDS = {"password", "password1", "password2", "token_hash"}
+
+
+def _plain(value):
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return str(value)
+
+
+class AuditedAdminMixin:
+    """Changes made in the Django admin land in the hash-chained trail too (platform chain).
+
+    The admin runs its add, change and delete views in a transaction, so each event is
+    written atomically with the change it records.
+    """
+
+    def _record(self, request, obj, verb, after=None):
+        audit_record(
+            actor=request.user,
+            action=f"admin.{obj._meta.model_name}.{verb}",
+            target=obj,
+            after=after,
+            reason="Django admin",
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._record(request, obj, "changed" if change else "created", _changed_values(form))
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            self._record(request, obj, "created")
+        for obj, fields in formset.changed_objects:
+            self._record(request, obj, "changed", {"fields": list(fields)})
+        for obj in formset.deleted_objects:
+            self._record(request, obj, "deleted")
+
+    def delete_model(self, request, obj):
+        self._record(request, obj, "deleted")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._record(request, obj, "deleted")
+        super().delete_queryset(request, queryset)
+
+
+def _changed_values(form) -> dict:
+    """The changed fields with their new values; secrets only as "(changed)"."""
+    return {
+        name: "(changed)" if name in SECRET_FIELDS else _plain(form.cleaned_data.get(name))
+        for name in form.changed_data
+    }
 
 
 class UserCreateForm(AdminUserCreationForm):
@@ -21,7 +77,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreateForm
     ordering = ["email"]
@@ -55,7 +111,7 @@ class OrganisationMembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "sector", "country", "registration_number"]
     list_filter = ["kind", "sector", "country"]
     search_fields = ["name", "registration_number"]
@@ -65,7 +121,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrganisationMembership)
-class OrganisationMembershipAdmin(admin.ModelAdmin):
+class OrganisationMembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "user",
         "organisation",
@@ -77,10 +133,11 @@ class OrganisationMembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__full_name", "organisation__name"]
     autocomplete_fields = ["user", "organisation"]
     list_select_related = ["user", "organisation"]
+    readonly_fields = ["created_at"]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "user", "hint", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "user__email", "hint"]
