@@ -159,6 +159,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "safepact.accounts.views.lockout"
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False
+# Reverse proxies in front of SafePact that append to X-Forwarded-For (0: none, use REMOTE_ADDR).
+SAFEPACT_TRUSTED_PROXY_COUNT = env_int("SAFEPACT_TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "safepact.lib.client_ip.client_ip"
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 10)
 SESSION_COOKIE_HTTPONLY = True

@@ -2,6 +2,8 @@
 
 from contextvars import ContextVar
 
+from safepact.lib.client_ip import client_ip
+
 current_ip: ContextVar[str] = ContextVar("safepact_audit_ip", default="")
 
 
@@ -10,7 +12,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = current_ip.set(request.META.get("REMOTE_ADDR", "") or "")
+        token = current_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:
