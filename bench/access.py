@@ -81,6 +81,12 @@ def main() -> None:
     base = measure(raw)
     helper = measure(lambda n: get_partnership_for_user(me, codes[n % len(codes)]))
     dash = measure(lambda n: dashboard_for(user=me))
+    from django.test import Client
+
+    client = Client()
+    client.force_login(me)
+    assert client.get("/").status_code == 200
+    page = measure(lambda n: client.get("/"))
     print(f"database: {vendor}; partnerships: {args.partnerships}; mine: {args.mine}; repeat: {args.repeat}")
     print(f"baseline raw membership lookup: p50 {base[0]:.3f} ms, p95 {base[1]:.3f} ms")
     print(
@@ -91,6 +97,7 @@ def main() -> None:
         f"dashboard_for (50 partnerships): p50 {dash[0]:.3f} ms, p95 {dash[1]:.3f} ms "
         f"({dash[1] / base[1]:.1f}x baseline p95)"
     )
+    print(f"dashboard page, full request:    p50 {page[0]:.3f} ms, p95 {page[1]:.3f} ms")
 
 
 if __name__ == "__main__":
