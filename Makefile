@@ -1,6 +1,7 @@
 # SafePact: `make run` for a local demo, `make test` for lint + the whole suite.
 SHELL := /bin/bash
 PORT ?= 8000
+PYTEST_ARGS ?= -n auto
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := $(UV) run --frozen python
 
