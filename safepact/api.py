@@ -87,7 +87,10 @@ def http_error(request, exc):
     codes = {400: "bad_request", 403: "forbidden", 405: "method_not_allowed", 429: "throttled"}
     detail, code = str(exc), codes.get(exc.status_code, "error")
     if exc.status_code == 400 and detail.startswith("Cannot parse request body"):
-        detail, code = _("body: the request body is not valid JSON."), "malformed_json"
+        detail, code = (
+            _("%(field)s: the request body is not valid JSON.") % {"field": "body"},
+            "malformed_json",
+        )
     elif exc.status_code == 403 and "CSRF" in detail:
         detail = _("CSRF check failed: send the X-CSRFToken header with a write in a browser session.")
         code = "csrf"

@@ -277,7 +277,7 @@ def _member_role_confirmed(request, *, code, membership):
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
-    success = _("%(name)s is now %(role)s.") % {
+    success = _("New role of %(name)s: %(role)s.") % {
         "name": membership.user,
         "role": membership.get_role_display(),
     }
@@ -302,7 +302,7 @@ def partner_status(request, code, p_code):
             apply_service_errors(form, exc)
         except Http404:  # the service's re-check refused a change that would lock the actor out
             form.add_error(None, OWN_ACCESS)
-    success = _("The status of %(organisation)s is now %(status)s.") % {
+    success = _("New status of %(organisation)s: %(status)s.") % {
         "organisation": partner.organisation.name,
         "status": partner.get_status_display(),
     }

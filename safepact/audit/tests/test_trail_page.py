@@ -134,7 +134,7 @@ def test_table_newest_first_with_readable_action_diff_reason_and_ip(client_for, 
     response = client_for(world.coordinator).get(trail_url(world.partnership_a))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<caption>" in html and 'scope="col"' in html
+    assert '<caption id="audit-caption">' in html and 'scope="col"' in html
     newest = chain_of(world.partnership_a).order_by("-seq")[0]
     assert html.index(f"event-{newest.code}") < html.index("Member role changed")
     assert "Partnership details changed" in html

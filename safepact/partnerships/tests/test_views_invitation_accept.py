@@ -73,7 +73,7 @@ def test_revoked_invitation_is_410_and_reveals_nothing(world, client):
     response = client.get(accept_url(token))
     assert response.status_code == 410
     body = response.content.decode()
-    assert "This invitation has been withdrawn" in body
+    assert "This invitation has been revoked" in body
     assert world.partnership_a.name not in body
     assert client.post(accept_url(token), SIGN_UP).status_code == 410
     assert not User.objects.filter(email="newbie@city.example").exists()

@@ -262,7 +262,7 @@ def test_coordinator_changes_a_role_with_sudo(world, sudo_client):
     event = AuditEvent.objects.get(action="partnerships.member.role_changed")
     assert event.before == {"role": "viewer"} and event.after == {"role": "member"}
     assert event.reason == "Needs to post"
-    assert "Vera Viewer is now Member." in response.content.decode()
+    assert "New role of Vera Viewer: Member." in response.content.decode()
 
 
 def test_role_change_needs_a_recent_confirmation(world, client_for):
