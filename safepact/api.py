@@ -126,6 +126,7 @@ def invalid_request(request, exc):
 
 from safepact.accounts.api import router as accounts_router  # noqa: E402
 from safepact.audit.api import router as audit_router  # noqa: E402
+from safepact.formation.api import router as formation_router  # noqa: E402
 from safepact.partnerships.api import organisations_router  # noqa: E402
 from safepact.partnerships.api import router as partnerships_router  # noqa: E402
 
@@ -133,3 +134,4 @@ api.add_router("/", accounts_router)
 api.add_router("/organisations", organisations_router)
 api.add_router("/partnerships", partnerships_router)
 api.add_router("/partnerships", audit_router)
+api.add_router("/", formation_router)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "safepact.accounts",
     "safepact.audit",
     "safepact.partnerships",
+    "safepact.formation",
 ]
 
 MIDDLEWARE = [

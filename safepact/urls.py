@@ -12,5 +12,6 @@ urlpatterns = [
     path("account/", include("safepact.accounts.urls")),
     path("audit/", include("safepact.audit.urls")),
     path("admin/", admin.site.urls),
+    path("", include("safepact.formation.urls")),
     path("", include("safepact.partnerships.urls")),
 ]

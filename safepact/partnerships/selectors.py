@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from safepact.accounts.selectors import organisation_list_for_user_memberships
+from safepact.partnerships import hooks
 from safepact.partnerships.models import (
     Invitation,
     Membership,
@@ -137,12 +138,14 @@ def dashboard_for(*, user) -> list[dict]:
         )
         for row in waiting:
             attention[row["partnership_id"]].append((f"partners_{row['status']}", row["n"]))
+    extra = hooks.attention_for(user=user, memberships=memberships)
     return [
         {
             "partnership": m.partner.partnership,
             "membership": m,
             "partner_total": m.partner_total,
             "attention": attention.get(m.partner.partnership_id, []),
+            "extra_attention": extra.get(m.partner.partnership_id, []),
         }
         for m in memberships
     ]

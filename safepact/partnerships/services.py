@@ -16,6 +16,7 @@ from safepact.accounts.models import Organisation, hash_token
 from safepact.accounts.services import organisation_create, organisation_membership_ensure
 from safepact.audit.services import audit_record
 from safepact.lib import clock
+from safepact.partnerships import hooks
 from safepact.partnerships.models import (
     CrimeArea,
     Invitation,
@@ -176,6 +177,8 @@ def partner_add(
         partnership=partnership,
         after={"organisation": organisation.name, "status": status},
     )
+    if status == PartnerStatus.ACTIVE:
+        hooks.partner_activated(partner=partner, actor=actor)
     _recheck(actor, partnership, manage=True)
     return partner
 
@@ -196,6 +199,8 @@ def partner_set_status(*, actor, partner: Partner, status: str, reason: str = ""
         partner.joined_at = clock.now()
     partner.save(update_fields=["status", "joined_at"])
     _ensure_a_coordinator_remains(partnership)
+    if status == PartnerStatus.ACTIVE:
+        hooks.partner_activated(partner=partner, actor=actor)
     audit_record(
         actor=actor,
         action="partnerships.partner.status_changed",
@@ -407,6 +412,7 @@ def invitation_accept(*, user, token: str) -> Membership:
             after={"status": partner.status},
             reason="invitation accepted",
         )
+        hooks.partner_activated(partner=partner, actor=user)
     if (
         membership_in(user, invitation.partnership) is not None
         or Membership.objects.filter(partner__partnership=invitation.partnership, user=user).exists()

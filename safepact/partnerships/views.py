@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from safepact.accounts.selectors import organisation_list_for_user_memberships
 from safepact.accounts.sudo import sudo_required
-from safepact.partnerships import services
+from safepact.partnerships import hooks, services
 from safepact.partnerships.forms import (
     InviteForm,
     MemberRoleForm,
@@ -120,6 +120,9 @@ def dashboard(request):
             for key, count in card["attention"]
             if (text := _attention_text(key, count))
         ]
+        card["attention_items"] += [
+            {"text": item.text, "url": item.url} for item in card.get("extra_attention", [])
+        ]
     return render(request, "partnerships/dashboard.html", {"cards": cards})
 
 
@@ -200,6 +203,10 @@ def _render_overview(request, partnership):
         "roles": Role.choices,
         "partner_statuses": PartnerStatus.choices,
         "fragment": fragment,
+        "sections": [
+            {"label": section.label, "url": reverse(section.url_name, args=[partnership.code])}
+            for section in hooks.sections()
+        ],
     }
     template = "partnerships/_overview_body.html" if fragment else "partnerships/overview.html"
     return render(request, template, context)

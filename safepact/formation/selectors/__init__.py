@@ -1,0 +1,1 @@
+"""Formation selectors, one module per area."""

@@ -1,0 +1,1 @@
+"""Reads for the austin area of formation."""

@@ -1,0 +1,1 @@
+"""Reads for the directory area of formation."""

@@ -1,0 +1,1 @@
+"""Reads for the pipeline area of formation."""

@@ -1,0 +1,1 @@
+"""Reads for the problem area of formation."""

@@ -1,0 +1,1 @@
+"""Reads for the structure area of formation."""

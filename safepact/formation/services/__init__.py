@@ -1,0 +1,1 @@
+"""Formation services, one module per area."""

@@ -1,0 +1,1 @@
+"""Writes for the austin area of formation."""

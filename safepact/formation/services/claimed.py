@@ -1,0 +1,1 @@
+"""Writes for the claimed area of formation."""

@@ -1,0 +1,1 @@
+"""Writes for the diligence area of formation."""

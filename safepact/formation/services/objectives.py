@@ -1,0 +1,1 @@
+"""Writes for the objectives area of formation."""

@@ -1,0 +1,1 @@
+"""Writes for the pipeline area of formation."""

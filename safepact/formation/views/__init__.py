@@ -1,0 +1,1 @@
+"""Formation views, one module per area."""

@@ -1,0 +1,3 @@
+"""Pages for the austin area of formation."""
+
+urlpatterns: list = []

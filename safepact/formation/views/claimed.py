@@ -1,0 +1,3 @@
+"""Pages for the claimed area of formation."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages for the diligence area of formation."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages for the directory area of formation."""
+
+urlpatterns: list = []

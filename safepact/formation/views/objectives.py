@@ -1,0 +1,3 @@
+"""Pages for the objectives area of formation."""
+
+urlpatterns: list = []

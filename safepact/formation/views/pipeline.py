@@ -1,0 +1,3 @@
+"""Pages for the pipeline area of formation."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages for the problem area of formation."""
+
+urlpatterns: list = []

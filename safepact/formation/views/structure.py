@@ -1,0 +1,3 @@
+"""Pages for the structure area of formation."""
+
+urlpatterns: list = []

@@ -1,0 +1,67 @@
+"""Extension points for the apps above (floor 3), so partnerships never imports them.
+
+Apps register in their ``AppConfig.ready``:
+
+* ``on_partner_activated(fn)``: ``fn(*, partner, actor)`` runs inside the transaction in which a partner
+  organisation becomes active (an accepted invitation, or a coordinator's status change). Formation uses
+  it to move a candidate to "joined".
+* ``register_section(label, url_name)``: a link on every partnership's overview page to a section an app
+  adds (e.g. the formation journey); ``url_name`` takes the partnership code as its only argument.
+* ``register_attention(fn)``: ``fn(*, user, memberships)`` returns ``{partnership_id: [AttentionItem]}``
+  for the dashboard's "needs your attention" list. ``memberships`` are the user's active memberships
+  (with ``partner__partnership`` loaded); a provider must use a fixed number of queries for all of them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Section:
+    label: str
+    url_name: str
+
+
+_sections: list[Section] = []
+_partner_activated: list[Callable] = []
+_attention: list[Callable] = []
+
+
+def on_partner_activated(fn: Callable) -> Callable:
+    if fn not in _partner_activated:
+        _partner_activated.append(fn)
+    return fn
+
+
+def register_section(label, url_name: str) -> None:
+    if all(section.url_name != url_name for section in _sections):
+        _sections.append(Section(label, url_name))
+
+
+def sections() -> list[Section]:
+    return list(_sections)
+
+
+def register_attention(fn: Callable) -> Callable:
+    if fn not in _attention:
+        _attention.append(fn)
+    return fn
+
+
+def partner_activated(*, partner, actor) -> None:
+    for fn in _partner_activated:
+        fn(partner=partner, actor=actor)
+
+
+def attention_for(*, user, memberships) -> dict[int, list[AttentionItem]]:
+    items: dict[int, list[AttentionItem]] = {}
+    for fn in _attention:
+        for partnership_id, found in fn(user=user, memberships=memberships).items():
+            items.setdefault(partnership_id, []).extend(found)
+    return items
