@@ -53,6 +53,9 @@ class ClaimedStepDecision(models.Model):
             models.CheckConstraint(condition=~Q(reason=""), name="claimed_step_decision_reason"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_step_display()}: not applicable"
+
 
 # Problem statement (Inform) ----------------------------------------------------------------------
 
@@ -90,6 +93,9 @@ class ProblemFigure(models.Model):
         ordering = ["position", "id"]
         constraints = [models.CheckConstraint(condition=~Q(source=""), name="problem_figure_source")]
 
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value} {self.unit}".strip()
+
 
 class BriefingShare(models.Model):
     """A personal link that shows the problem statement to a candidate organisation (if its TLP label allows)."""
@@ -107,6 +113,9 @@ class BriefingShare(models.Model):
     class Meta:
         verbose_name = _("briefing link")
         verbose_name_plural = _("briefing links")
+
+    def __str__(self) -> str:
+        return f"Briefing for {self.email}"
 
 
 # Directory and candidates (Locate, Alert) --------------------------------------------------------
@@ -150,6 +159,9 @@ class DirectoryProfile(models.Model):
         verbose_name_plural = _("directory profiles")
         indexes = [models.Index(fields=["published"], name="directory_published")]
 
+    def __str__(self) -> str:
+        return str(self.organisation)
+
 
 class CandidateStage(models.TextChoices):
     IDENTIFIED = "identified", _("Identified")
@@ -187,6 +199,9 @@ class Candidate(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_stage_display()})"
+
 
 class CandidateMove(models.Model):
     """History of the pipeline: every move of a candidate (also in the audit trail)."""
@@ -200,6 +215,9 @@ class CandidateMove(models.Model):
 
     class Meta:
         ordering = ["moved_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '-'} → {self.to_stage}"
 
 
 class ImpartialityRule(models.TextChoices):
@@ -225,6 +243,9 @@ class ImpartialityDismissal(models.Model):
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="impartiality_dismissal_reason"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()}: {self.organisation}"
 
 
 # Due diligence (Locate) --------------------------------------------------------------------------
@@ -279,6 +300,9 @@ class DueDiligenceAssessment(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"Due diligence of {self.candidate.organisation}"
+
 
 # Objectives, motives, commitments (Motivate, Direct) ---------------------------------------------
 
@@ -307,6 +331,9 @@ class Objective(models.Model):
         verbose_name_plural = _("objectives")
         ordering = ["priority", "id"]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class Benefit(models.TextChoices):
     SUBSIDY = "subsidy", _("Subsidy")
@@ -329,6 +356,9 @@ class PartnerMotivation(models.Model):
     updated_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, related_name="+")
     updated_at = models.DateTimeField(default=clock.now)
 
+    def __str__(self) -> str:
+        return f"Motives of {self.partner.organisation}"
+
 
 class Commitment(models.Model):
     """A partner commits to an objective."""
@@ -342,6 +372,9 @@ class Commitment(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["objective", "partner"], name="commitment_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.partner.organisation} → {self.objective}"
+
 
 class FormationSettings(models.Model):
     partnership = models.OneToOneField(PARTNERSHIP, on_delete=models.CASCADE, related_name="+")
@@ -353,6 +386,9 @@ class FormationSettings(models.Model):
                 condition=Q(focus_limit__gte=1, focus_limit__lte=20), name="focus_limit_range"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"Formation settings of {self.partnership}"
 
 
 # Austin's collaboration continuum ----------------------------------------------------------------
@@ -392,6 +428,9 @@ class AustinProfile(models.Model):
     class Meta:
         ordering = ["assessed_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_declared_stage_display()} ({self.assessed_at:%Y-%m-%d})"
+
 
 class AustinInput(models.Model):
     """A partner's view on one dimension, as input for the coordinator."""
@@ -409,6 +448,9 @@ class AustinInput(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(position__lte=100), name="austin_input_position_range")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_dimension_display()}: {self.position}"
 
 
 # Structure (Clarify, Empower) --------------------------------------------------------------------
@@ -443,6 +485,9 @@ class Body(models.Model):
         verbose_name_plural = _("bodies")
         ordering = ["level", "position", "name"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Seat(models.Model):
     """Who sits where: a partner (and optionally a person) in a body, with a role and time commitment."""
@@ -460,6 +505,9 @@ class Seat(models.Model):
             models.CheckConstraint(condition=Q(hours_per_month__gte=0), name="seat_hours_positive")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.role_title} ({self.partner.organisation})"
+
 
 class Task(models.Model):
     code = CodeField()
@@ -470,6 +518,9 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Raci(models.TextChoices):
@@ -489,3 +540,6 @@ class TaskAssignment(models.Model):
             models.UniqueConstraint(fields=["task", "partner"], name="task_assignment_unique"),
             models.UniqueConstraint(fields=["task"], condition=Q(raci="A"), name="task_one_accountable"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.task}: {self.raci} {self.partner.organisation}"

@@ -1,7 +1,7 @@
 """Server-rendered SVG pictures: accessible (``<title>``, ``<desc>``, ``role="img"``), testable by
 their nodes, no JavaScript. Build a picture from plain elements; every text is escaped.
 
-    picture = Svg(width=400, height=200, title=_("Alignment"), desc=_("Partners × objectives ..."))
+    picture = Svg(width=400, height=200, title=_("Alignment"), desc=_("Partners x objectives ..."))
     picture.rect(10, 10, 50, 20, fill="#0b4f8a", **{"data-partner": code})
     picture.text(15, 25, "Malmö stad", css_class="label")
     html = picture.render()      # safe string for templates; also served as image/svg+xml
