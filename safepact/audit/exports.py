@@ -18,12 +18,12 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 
 from safepact.audit.chain import HASHED_FIELDS
+from safepact.lib.csv_export import csv_safe
 
 FORMAT = "safepact-audit-trail"
 VERSION = 1
 EXPORT_COLUMNS = ("code", *HASHED_FIELDS, "hash")
 JSON_COLUMNS = ("before", "after")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 def _json(value) -> str:
@@ -49,8 +49,7 @@ def json_chunks(
 
 
 def _cell(column: str, value) -> str:
-    text = _json(value) if column in JSON_COLUMNS else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return csv_safe(_json(value) if column in JSON_COLUMNS else str(value))
 
 
 def csv_chunks(events: Iterable[Mapping]) -> Iterator[str]:

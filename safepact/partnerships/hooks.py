@@ -10,6 +10,10 @@ Apps register in their ``AppConfig.ready``:
 * ``register_attention(fn)``: ``fn(*, user, memberships)`` returns ``{partnership_id: [AttentionItem]}``
   for the dashboard's "needs your attention" list. ``memberships`` are the user's active memberships
   (with ``partner__partnership`` loaded); a provider must use a fixed number of queries for all of them.
+* ``register_organisation_source(fn)``: ``fn(user)`` returns a queryset of the ids (one column) of extra
+  organisations ``user`` may see and add to a partnership, besides their own and their partnerships'
+  partners. Formation registers the organisations with a published directory profile.
+  ``selectors.organisations_visible_to`` adds each source as one subquery.
 """
 
 from collections.abc import Callable
@@ -31,6 +35,7 @@ class Section:
 _sections: list[Section] = []
 _partner_activated: list[Callable] = []
 _attention: list[Callable] = []
+_organisation_sources: list[Callable] = []
 
 
 def on_partner_activated(fn: Callable) -> Callable:
@@ -65,3 +70,14 @@ def attention_for(*, user, memberships) -> dict[int, list[AttentionItem]]:
         for partnership_id, found in fn(user=user, memberships=memberships).items():
             items.setdefault(partnership_id, []).extend(found)
     return items
+
+
+def register_organisation_source(fn: Callable) -> Callable:
+    if fn not in _organisation_sources:
+        _organisation_sources.append(fn)
+    return fn
+
+
+def organisation_sources(user) -> list:
+    """The extra organisation-id querysets registered sources give for ``user``."""
+    return [fn(user) for fn in _organisation_sources]

@@ -219,12 +219,17 @@ def get_invitation_for_user(user, partnership_code, invitation_code) -> Invitati
 
 
 def organisations_visible_to(user):
-    """Organisations I belong to, and those that take part in my partnerships."""
+    """Organisations I belong to, those that take part in my partnerships, and those registered sources
+    add (``hooks.register_organisation_source``: e.g. the published partner directory)."""
     from safepact.accounts.models import Organisation
 
     mine = organisation_list_for_user_memberships(user=user).values("pk")
     partners = Partner.objects.filter(partnership__in=partnerships_for(user)).values("organisation_id")
-    return Organisation.objects.filter(Q(pk__in=mine) | Q(pk__in=partners))
+    visible = Q(pk__in=mine) | Q(pk__in=partners)
+    if getattr(user, "is_authenticated", False):
+        for extra in hooks.organisation_sources(user):
+            visible |= Q(pk__in=extra)
+    return Organisation.objects.filter(visible)
 
 
 def get_organisation_for_user(user, code):

@@ -54,3 +54,39 @@ def test_attention_providers_add_items_to_the_dashboard(world, client_for):
     finally:
         hooks._attention.remove(provider)
     assert '<a href="/x/">Reassess Malmö stad</a>' in response.content.decode()
+
+
+def test_organisation_sources_widen_the_organisations_a_person_may_see_and_add(world):
+    """A registered source (formation's published directory) adds organisations to
+    ``organisations_visible_to`` as one subquery; without it they stay out of reach."""
+    from django.core.exceptions import ValidationError
+
+    from safepact.accounts.models import Organisation
+    from safepact.partnerships.selectors import organisations_visible_to
+    from safepact.partnerships.services import partner_add
+
+    stranger = Organisation.objects.create(name="Stranger AB", kind="business", country="SE")
+
+    def source(user):
+        return Organisation.objects.filter(name="Stranger AB").values("pk")
+
+    saved = list(hooks._organisation_sources)
+    hooks._organisation_sources.clear()  # only this source (formation registers its own at start-up)
+    try:
+        assert not organisations_visible_to(world.coordinator).filter(pk=stranger.pk).exists()
+        with pytest.raises(ValidationError):
+            partner_add(actor=world.coordinator, partnership=world.partnership_a, organisation=stranger)
+        hooks.register_organisation_source(source)
+        hooks.register_organisation_source(source)  # registering twice adds it once
+        assert hooks._organisation_sources == [source]
+        visible = organisations_visible_to(world.coordinator)
+        assert visible.filter(pk=stranger.pk).exists()
+        assert visible.filter(pk=world.org_city_a.pk).exists()  # the usual ones stay
+        assert str(visible.query).count("Stranger AB") == 1
+        partner = partner_add(actor=world.coordinator, partnership=world.partnership_a, organisation=stranger)
+        assert partner.organisation == stranger
+        from django.contrib.auth.models import AnonymousUser
+
+        assert not organisations_visible_to(AnonymousUser()).exists()
+    finally:
+        hooks._organisation_sources[:] = saved

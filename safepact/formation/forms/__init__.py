@@ -1,0 +1,1 @@
+"""Formation forms, one module per area."""

@@ -1,0 +1,1 @@
+"""Formation API schemas, one module per area."""
