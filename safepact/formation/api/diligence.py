@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import ValidationError as PydanticValidationError
 
 from safepact.accounts.schemas import with_errors
 from safepact.formation.question_banks import (
@@ -46,20 +47,54 @@ def _fresh(user, code, candidate_code, assessment):
     return get_assessment_for_user(user, code, candidate_code, assessment.code)
 
 
-@router.get(BASE, response={200: list[AssessmentOut], **READ}, summary="Assessments of a candidate (coordinator)")
+def _optional_body(request, schema):
+    """A JSON body that may be left out entirely (ninja refuses an empty body for a declared payload)."""
+    raw = request.body.strip()
+    if request.content_type != "application/json":
+        if request.POST or request.FILES or (raw and not request.content_type.startswith("multipart/")):
+            raise ValidationError({"body": _("Send the body as JSON (Content-Type: application/json).")})
+        return schema()
+    if not raw:
+        return schema()
+    try:
+        return schema.model_validate_json(raw)
+    except PydanticValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error.get("loc", ())) or "body"
+        raise ValidationError({where: error.get("msg", "invalid")}) from None
+
+
+def _body_doc(schema) -> dict:
+    return {
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": schema.model_json_schema()}},
+        }
+    }
+
+
+@router.get(
+    BASE, response={200: list[AssessmentOut], **READ}, summary="Assessments of a candidate (coordinator)"
+)
 @paginate(LimitOffsetPagination)
 def assessment_index(request, code: UUID, candidate_code: UUID):
     candidate = get_diligence_candidate_for_user(request.auth, code, candidate_code)
     return assessment_list(user=request.auth, candidate=candidate)
 
 
-@router.post(BASE, response={201: AssessmentOut, **WRITE}, summary="Start an assessment (coordinator)")
-def assessment_new(request, code: UUID, candidate_code: UUID, payload: AssessmentStartIn | None = None):
+@router.post(
+    BASE,
+    response={201: AssessmentOut, **WRITE},
+    summary="Start an assessment (coordinator)",
+    openapi_extra=_body_doc(AssessmentStartIn),
+)
+def assessment_new(request, code: UUID, candidate_code: UUID):
     """Start an empty assessment, or with ``prefill`` a reassessment pre-filled from the last one.
     Refused (422) while another assessment of the candidate has no decision yet."""
     user = request.auth
     candidate = get_diligence_candidate_for_user(user, code, candidate_code)
-    if payload is not None and payload.prefill:
+    payload = _optional_body(request, AssessmentStartIn)
+    if payload.prefill:
         assessment = services.assessment_reassess(actor=user, candidate=candidate)
     else:
         assessment = services.assessment_start(actor=user, candidate=candidate)
@@ -72,9 +107,13 @@ def assessment_detail(request, code: UUID, candidate_code: UUID, assessment_code
 
 
 @router.patch(
-    f"{BASE}/{{assessment_code}}", response={200: AssessmentOut, **WRITE}, summary="Save answers (coordinator)"
+    f"{BASE}/{{assessment_code}}",
+    response={200: AssessmentOut, **WRITE},
+    summary="Save answers (coordinator)",
 )
-def assessment_patch(request, code: UUID, candidate_code: UUID, assessment_code: UUID, payload: AssessmentPatch):
+def assessment_patch(
+    request, code: UUID, candidate_code: UUID, assessment_code: UUID, payload: AssessmentPatch
+):
     user = request.auth
     assessment = get_assessment_for_user(user, code, candidate_code, assessment_code)
     services.assessment_answer(actor=user, assessment=assessment, answers=payload.answers)
@@ -117,14 +156,14 @@ def assessment_decide(request, code: UUID, candidate_code: UUID, assessment_code
     f"{BASE}/{{assessment_code}}/approve",
     response={200: AssessmentOut, **WRITE},
     summary="Approve a high-risk admission (a second coordinator)",
+    openapi_extra=_body_doc(ApproveIn),
 )
-def assessment_approve(
-    request, code: UUID, candidate_code: UUID, assessment_code: UUID, payload: ApproveIn | None = None
-):
+def assessment_approve(request, code: UUID, candidate_code: UUID, assessment_code: UUID):
     """Four eyes: the coordinator who decided gets 403; anything but a pending high-risk admission 422."""
     user = request.auth
     assessment = get_assessment_for_user(user, code, candidate_code, assessment_code)
-    services.assessment_approve(actor=user, assessment=assessment, reason=payload.reason if payload else "")
+    payload = _optional_body(request, ApproveIn)
+    services.assessment_approve(actor=user, assessment=assessment, reason=payload.reason)
     return get_assessment_for_user(user, code, candidate_code, assessment_code)
 
 
@@ -137,7 +176,9 @@ def question_bank_detail(request, lang: str | None = None, version: str | None =
     """The latest bank (or ``version``) in the requester's language, or in ``lang`` (en, nl)."""
     codes = [code for code, _name in settings.LANGUAGES]
     if lang is not None and lang not in codes:
-        raise ValidationError({"lang": _("Unknown language; use one of: %(codes)s.") % {"codes": ", ".join(codes)}})
+        raise ValidationError(
+            {"lang": _("Unknown language; use one of: %(codes)s.") % {"codes": ", ".join(codes)}}
+        )
     language = language_of(lang or getattr(request.auth, "language", None))
     try:
         bank = question_bank(version)

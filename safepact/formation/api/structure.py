@@ -168,7 +168,9 @@ def seat_edit(request, code: UUID, seat_code: UUID, payload: SeatPatch):
     return _seat_out(user, partnership, seat.code)
 
 
-@router.delete(f"{BASE}/seats/{{seat_code}}", response={204: None, **WRITE}, summary="Remove a seat (coordinator)")
+@router.delete(
+    f"{BASE}/seats/{{seat_code}}", response={204: None, **WRITE}, summary="Remove a seat (coordinator)"
+)
 def seat_remove(request, code: UUID, seat_code: UUID):
     seat = selectors.get_seat_for_user(request.auth, code, seat_code, manage=True)
     services.seat_delete(actor=request.auth, seat=seat)
@@ -178,7 +180,9 @@ def seat_remove(request, code: UUID, seat_code: UUID):
 # Tasks and RACI -----------------------------------------------------------------------------------
 
 
-@router.get(f"{BASE}/tasks", response=list[TaskOut], summary="The task table: tasks with their RACI assignments")
+@router.get(
+    f"{BASE}/tasks", response=list[TaskOut], summary="The task table: tasks with their RACI assignments"
+)
 @paginate(LimitOffsetPagination)
 def task_index(request, code: UUID):
     partnership = get_partnership_for_user(request.auth, code)
@@ -209,7 +213,9 @@ def task_edit(request, code: UUID, task_code: UUID, payload: TaskPatch):
     return _task_out(user, task.partnership, task.code)
 
 
-@router.delete(f"{BASE}/tasks/{{task_code}}", response={204: None, **WRITE}, summary="Remove a task (coordinator)")
+@router.delete(
+    f"{BASE}/tasks/{{task_code}}", response={204: None, **WRITE}, summary="Remove a task (coordinator)"
+)
 def task_remove(request, code: UUID, task_code: UUID):
     task = selectors.get_task_for_user(request.auth, code, task_code, manage=True)
     services.task_delete(actor=request.auth, task=task)

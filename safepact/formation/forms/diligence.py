@@ -45,7 +45,11 @@ class AnswersForm(forms.Form):
                 if question.evidence_expected is True:
                     help_text = _("%(help)s Evidence is expected with every answer.") % {"help": help_text}
                 else:
-                    help_text = _("%(help)s Evidence is expected with some answers.") % {"help": help_text}
+                    names = [tr(o.text) for o in question.options if o.id in question.evidence_expected]
+                    help_text = _("%(help)s Evidence is expected with these answers: %(answers)s.") % {
+                        "help": help_text,
+                        "answers": "; ".join(names),
+                    }
             self.fields[option_field_name(question.id)] = forms.ChoiceField(
                 label=_("%(number)s. %(text)s") % {"number": number, "text": tr(question.text)},
                 choices=[(option.id, option_label(option)) for option in question.options],

@@ -15,7 +15,9 @@ NO_ONE = ("", _("— nobody named —"))
 
 
 class BodyForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200, help_text=_("E.g. Steering board, Working group retail."))
+    name = forms.CharField(
+        label=_("Name"), max_length=200, help_text=_("E.g. Steering board, Working group retail.")
+    )
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
     parent = forms.ChoiceField(label=_("Reports to"), required=False)
     mandate = forms.CharField(
@@ -52,7 +54,9 @@ class SeatForm(forms.Form):
         required=False,
         help_text=_("Optional: a member of the partnership on behalf of that organisation."),
     )
-    role_title = forms.CharField(label=_("Role"), max_length=200, help_text=_("E.g. Chair, Secretary, Member."))
+    role_title = forms.CharField(
+        label=_("Role"), max_length=200, help_text=_("E.g. Chair, Secretary, Member.")
+    )
     mandate = forms.CharField(label=_("Mandate"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     hours_per_month = forms.DecimalField(
         label=_("Hours per month"),
@@ -89,7 +93,9 @@ class SeatForm(forms.Form):
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Task"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     position = forms.IntegerField(
         label=_("Order"),
         required=False,

@@ -106,7 +106,9 @@ class TierRule:
     min_score: int | None = None
 
     def holds(self, *, score: int, red_flags: int) -> bool:
-        return (self.any_red_flag and red_flags > 0) or (self.min_score is not None and score >= self.min_score)
+        return (self.any_red_flag and red_flags > 0) or (
+            self.min_score is not None and score >= self.min_score
+        )
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,9 @@ def answer_errors(bank: QuestionBank, answers: Mapping) -> dict[str, str]:
             continue
         option_id = entry.get("option")
         if option_id not in (None, "") and question.option(str(option_id)) is None:
-            errors[question.id] = _("%(option)s is not an answer to this question; choose one of: %(options)s.") % {
+            errors[question.id] = _(
+                "%(option)s is not an answer to this question; choose one of: %(options)s."
+            ) % {
                 "option": option_id,
                 "options": ", ".join(option.id for option in question.options),
             }
@@ -320,7 +324,9 @@ def parse_bank(data, file_name: str = "<data>") -> QuestionBank:
             Topic(
                 id=topic_id,
                 title=check.texts(raw.get("title"), f"topic {topic_id!r} title"),
-                description=check.texts(raw.get("description"), f"topic {topic_id!r} description", optional=True),
+                description=check.texts(
+                    raw.get("description"), f"topic {topic_id!r} description", optional=True
+                ),
             )
         )
     if not topics:
@@ -428,12 +434,16 @@ def load_bank_file(path: Path) -> QuestionBank:
     bank = parse_bank(data, path.name)
     match = FILE_PATTERN.match(path.name)
     if match and match["version"] != bank.version:
-        raise QuestionBankError(f"{path.name}: the file name says version {match['version']}, the file {bank.version}")
+        raise QuestionBankError(
+            f"{path.name}: the file name says version {match['version']}, the file {bank.version}"
+        )
     return bank
 
 
 def bank_files(folder: Path = FOLDER) -> list[Path]:
-    return sorted((p for p in folder.iterdir() if FILE_PATTERN.match(p.name)), key=lambda p: _version_key(p.name))
+    return sorted(
+        (p for p in folder.iterdir() if FILE_PATTERN.match(p.name)), key=lambda p: _version_key(p.name)
+    )
 
 
 def _version_key(name_or_version: str) -> int:

@@ -111,7 +111,9 @@ class AssessmentOut(Schema):
 
 
 class AssessmentStartIn(InputSchema):
-    prefill: bool = Field(False, description="Pre-fill from the candidate's last assessment (a reassessment).")
+    prefill: bool = Field(
+        False, description="Pre-fill from the candidate's last assessment (a reassessment)."
+    )
 
 
 class AssessmentPatch(InputSchema):
@@ -162,5 +164,7 @@ class QuestionBankOut(Schema):
     description: str
     topics: list[TopicOut]
     questions: list[QuestionOut]
-    rules: dict[str, dict[str, Any]] = Field(description='e.g. {"high": {"any_red_flag": true, "min_score": 12}}')
+    rules: dict[str, dict[str, Any]] = Field(
+        description='e.g. {"high": {"any_red_flag": true, "min_score": 12}}'
+    )
     rules_text: list[str] = Field(description="The rules in plain words, in the requested language.")

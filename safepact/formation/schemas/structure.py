@@ -89,7 +89,9 @@ class BodyPatch(InputSchema):
 
 class SeatIn(InputSchema):
     partner: UUID = Field(description="Code of an active or invited partner of this partnership.")
-    person: UUID | None = Field(None, description="Code of a person who is an active member through that partner.")
+    person: UUID | None = Field(
+        None, description="Code of a person who is an active member through that partner."
+    )
     role_title: text(200, min_length=1)  # type: ignore[valid-type]
     mandate: text(10000) = ""  # type: ignore[valid-type]
     hours_per_month: Hours = Decimal(0)

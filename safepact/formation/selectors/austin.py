@@ -148,12 +148,11 @@ def summarise_inputs(inputs: list[AustinInput]) -> dict[str, DimensionSummary]:
 def summary_text(summary: DimensionSummary) -> str:
     if summary.count == 0:
         return _("No partner input yet.")
-    return _("Partners' input: average %(average)s, from %(low)s to %(high)s (%(count)s partners).") % {
-        "average": f"{summary.average:g}",
-        "low": summary.low,
-        "high": summary.high,
-        "count": summary.count,
-    }
+    return ngettext(
+        "Partners' input: average %(average)s, from %(low)s to %(high)s (%(count)s partner).",
+        "Partners' input: average %(average)s, from %(low)s to %(high)s (%(count)s partners).",
+        summary.count,
+    ) % {"average": f"{summary.average:g}", "low": summary.low, "high": summary.high, "count": summary.count}
 
 
 def austin_inputs_of_partner(*, user, partnership: Partnership, partner) -> dict[str, AustinInput]:

@@ -338,45 +338,57 @@ def _inform(f):
     return _state(done, started), evidence, open_items
 
 
-def _every_partner(f, key: str, evidence_text: tuple[str, str], missing_text: tuple[str, str]):
+def _share_of_partners(f, key: str):
+    """(state, how many active partners have it, how many active partners, how many lack it)."""
     total, some = f["partners_active"], f[key]
     done = total >= 1 and some >= total
-    evidence = [ngettext(*evidence_text, total) % {"count": some, "total": total}]
-    open_items = []
-    if not done:
-        missing = max(total - some, 0)
-        open_items.append(ngettext(*missing_text, missing) % {"count": missing})
-    return _state(done, some >= 1), evidence, open_items
+    return _state(done, some >= 1), some, total, max(total - some, 0)
 
 
 def _motivate(f):
-    return _every_partner(
-        f,
-        "partners_motivated",
-        (
+    state, some, total, missing = _share_of_partners(f, "partners_motivated")
+    evidence = [
+        ngettext(
             "%(count)s of %(total)s active partner stated a motive or an expected benefit.",
             "%(count)s of %(total)s active partners stated a motive or an expected benefit.",
-        ),
-        (
-            "%(count)s active partner has not stated a motive or an expected benefit yet.",
-            "%(count)s active partners have not stated a motive or an expected benefit yet.",
-        ),
-    )
+            total,
+        )
+        % {"count": some, "total": total}
+    ]
+    open_items = []
+    if state != StepStatus.DONE:
+        open_items.append(
+            ngettext(
+                "%(count)s active partner has not stated a motive or an expected benefit yet.",
+                "%(count)s active partners have not stated a motive or an expected benefit yet.",
+                missing,
+            )
+            % {"count": missing}
+        )
+    return state, evidence, open_items
 
 
 def _empower(f):
-    return _every_partner(
-        f,
-        "partners_empowered",
-        (
+    state, some, total, missing = _share_of_partners(f, "partners_empowered")
+    evidence = [
+        ngettext(
             "%(count)s of %(total)s active partner has a seat with time made available.",
             "%(count)s of %(total)s active partners have a seat with time made available.",
-        ),
-        (
-            "%(count)s active partner has no seat with hours per month in the structure yet.",
-            "%(count)s active partners have no seat with hours per month in the structure yet.",
-        ),
-    )
+            total,
+        )
+        % {"count": some, "total": total}
+    ]
+    open_items = []
+    if state != StepStatus.DONE:
+        open_items.append(
+            ngettext(
+                "%(count)s active partner has no seat with hours per month in the structure yet.",
+                "%(count)s active partners have no seat with hours per month in the structure yet.",
+                missing,
+            )
+            % {"count": missing}
+        )
+    return state, evidence, open_items
 
 
 def _direct(f):

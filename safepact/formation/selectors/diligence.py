@@ -92,9 +92,11 @@ def get_assessment_for_user(user, code, candidate_code, assessment_code) -> DueD
 
 def assessment_list(*, user, candidate: Candidate) -> QuerySet[DueDiligenceAssessment]:
     """Every assessment of ``candidate``, newest first (a candidate fetched through the access helper)."""
-    return _assessments().filter(
-        candidate=candidate, candidate__partnership__in=partnerships_for(user)
-    ).order_by("-created_at", "-pk")
+    return (
+        _assessments()
+        .filter(candidate=candidate, candidate__partnership__in=partnerships_for(user))
+        .order_by("-created_at", "-pk")
+    )
 
 
 # States -----------------------------------------------------------------------------------------------
@@ -147,7 +149,9 @@ def open_assessment(candidate: Candidate) -> DueDiligenceAssessment | None:
 def _latest_decided(candidate_ids) -> QuerySet[DueDiligenceAssessment]:
     newer = DueDiligenceAssessment.objects.filter(
         candidate_id=OuterRef("candidate_id"), decided_at__isnull=False
-    ).filter(Q(decided_at__gt=OuterRef("decided_at")) | Q(decided_at=OuterRef("decided_at"), pk__gt=OuterRef("pk")))
+    ).filter(
+        Q(decided_at__gt=OuterRef("decided_at")) | Q(decided_at=OuterRef("decided_at"), pk__gt=OuterRef("pk"))
+    )
     return DueDiligenceAssessment.objects.filter(
         candidate_id__in=candidate_ids, completed_at__isnull=False, decided_at__isnull=False
     ).exclude(Exists(newer))
@@ -214,7 +218,9 @@ def assessment_result(assessment: DueDiligenceAssessment) -> RiskResult:
     return evaluate(bank_of(assessment), assessment.answers or {})
 
 
-def assessment_topics(assessment: DueDiligenceAssessment, result: RiskResult | None = None) -> list[TopicView]:
+def assessment_topics(
+    assessment: DueDiligenceAssessment, result: RiskResult | None = None
+) -> list[TopicView]:
     """The questionnaire by topic, in the active language, with the answers given so far."""
     bank = bank_of(assessment)
     result = result or evaluate(bank, assessment.answers or {})
@@ -368,7 +374,9 @@ def reassessments_due(*, user, memberships) -> dict[int, list[AttentionItem]]:
         organisation = assessment.candidate.organisation.name
         url = assessment_page_url(assessment)
         if needs_approval(assessment):
-            text = _("%(organisation)s awaits a second coordinator's approval.") % {"organisation": organisation}
+            text = _("%(organisation)s awaits a second coordinator's approval.") % {
+                "organisation": organisation
+            }
             items.setdefault(partnership_id, []).append(AttentionItem(text=text, url=url))
         if assessment.reassess_on and assessment.reassess_on <= until and not assessment.superseded:
             text = _("Reassess %(organisation)s (due on %(date)s).") % {

@@ -7,7 +7,9 @@ people of its organisation (everyone else gets 404, the same answer as for a pro
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Window
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,14 @@ def _parse_code(code) -> UUID | None:
         return UUID(str(code))
     except (TypeError, ValueError):
         return None
+
+
+def json_list_has(field_name: str, value: str) -> Q:
+    """A JSON list of codes holds ``value``: ``jsonb @>`` on PostgreSQL (GIN-indexed, migration 0002);
+    elsewhere the list is JSON text, where the quoted value matches exactly one element."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field_name}__contains": [value]})
+    return Q(**{f"{field_name}__icontains": f'"{value}"'})
 
 
 def search_words(text: str) -> list[str]:
@@ -55,12 +65,33 @@ def directory_search(
         profiles = profiles.filter(organisation__sector=sector)
     if country:
         profiles = profiles.filter(organisation__country=country.upper())
-    # The lists are stored as JSON text: a quoted value matches exactly one element on every backend.
     if crime_area:
-        profiles = profiles.filter(crime_areas__icontains=f'"{crime_area}"')
+        profiles = profiles.filter(json_list_has("crime_areas", crime_area))
     if capability:
-        profiles = profiles.filter(capabilities__icontains=f'"{capability}"')
+        profiles = profiles.filter(json_list_has("capabilities", capability))
     return profiles.select_related("organisation").order_by("organisation__name", "pk")
+
+
+def directory_page(*, user, number=1, per_page: int = 25, **filters) -> Page:
+    """One page of ``directory_search``, scanning the profiles once: the keys of the page come with the
+    total (``COUNT(*) OVER ()``, narrow rows), then the page's 25 rows are read by primary key. (A paginator
+    scans twice: once to count, once for the page.) An empty search, or a page beyond the last, falls back
+    to the paginator (a COUNT, then the last page)."""
+    profiles = directory_search(user=user, **filters)
+    paginator = Paginator(profiles, per_page)
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * per_page
+    keys = list(
+        profiles.annotate(total=Window(Count("pk"))).values_list("pk", "total")[offset : offset + per_page]
+    )
+    if not keys:
+        return paginator.get_page(number)
+    paginator.count = keys[0][1]  # the cached property, filled from the same statement
+    by_pk = profiles.in_bulk([pk for pk, _total in keys])
+    return Page([by_pk[pk] for pk, _total in keys], number, paginator)
 
 
 def my_directory_organisations(*, user) -> list[Organisation]:

@@ -48,7 +48,9 @@ def _parse(code) -> UUID | None:
 
 def get_body_for_user(user, code, body_code, *, manage: bool = False) -> Body:
     partnership = get_partnership_for_user(user, code, manage=manage)
-    body = Body.objects.filter(partnership=partnership, code=_parse(body_code)).select_related("parent").first()
+    body = (
+        Body.objects.filter(partnership=partnership, code=_parse(body_code)).select_related("parent").first()
+    )
     if body is None:
         raise Http404(gettext_lazy("Body not found."))
     body.partnership = partnership
@@ -354,9 +356,7 @@ def task_table(*, user, partnership: Partnership) -> TaskTable:
         rows=rows,
         without_responsible=[row.task for row in rows if not row.has_responsible],
         without_accountable=[row.task for row in rows if not row.has_accountable],
-        partners_without_task=[
-            p for p in partners if p.pk not in busy and p.status in ASSIGNABLE_STATUSES
-        ],
+        partners_without_task=[p for p in partners if p.pk not in busy and p.status in ASSIGNABLE_STATUSES],
     )
 
 
@@ -425,7 +425,7 @@ BAND_GAP = 32  # between levels
 BAND_TOP = 28  # room for the level's name
 BAND_BOTTOM = 14
 MARGIN = 16
-MAX_ROW_W = 1180  # wider rows wrap, so 15 bodies on one level stay readable
+MAX_ROW_W = 1080  # wider rows wrap (the picture then fits the page at full size), so 15 bodies on one level stay readable
 
 
 def hours_text(hours: Decimal) -> str:
@@ -560,7 +560,7 @@ def organogram_svg(structure: Structure, *, partnership: Partnership) -> Svg:
     layout = organogram_layout(bodies)
     levels = dict(Level.choices)
     desc = _(
-        "Organogram of %(partnership)s: %(bodies)s bodies and %(seats)s seats, management and board on top, "
+        "Organogram of %(partnership)s (bodies: %(bodies)s, seats: %(seats)s). Management and board on top, "
         "operational bodies in the middle, related stakeholders below; lines show who reports to whom. "
         "The same structure is available as a nested list."
     ) % {"partnership": partnership.name, "bodies": len(bodies), "seats": structure.seat_count}
@@ -595,7 +595,12 @@ def organogram_svg(structure: Structure, *, partnership: Partnership) -> Svg:
         if box.y >= parent.bottom:  # below its parent (the usual case)
             points = [(parent.cx, parent.bottom), (parent.cx, box.lane), (box.cx, box.lane), (box.cx, box.y)]
         elif box.bottom <= parent.y:  # above its parent
-            points = [(parent.cx, parent.y), (parent.cx, parent.lane), (box.cx, parent.lane), (box.cx, box.bottom)]
+            points = [
+                (parent.cx, parent.y),
+                (parent.cx, parent.lane),
+                (box.cx, parent.lane),
+                (box.cx, box.bottom),
+            ]
         else:  # in the same row: below both boxes
             low = box.row_bottom + BAND_BOTTOM / 2
             points = [(parent.cx, parent.bottom), (parent.cx, low), (box.cx, low), (box.cx, box.bottom)]
@@ -656,7 +661,10 @@ def _draw_body(picture: Svg, box: Box, *, parent: Box | None, level: dict) -> No
         font_weight="700",
     )
     picture.line(
-        round(box.x, 1), round(box.y + HEAD_H - 4, 1), round(box.x + box.w, 1), round(box.y + HEAD_H - 4, 1),
+        round(box.x, 1),
+        round(box.y + HEAD_H - 4, 1),
+        round(box.x + box.w, 1),
+        round(box.y + HEAD_H - 4, 1),
         stroke=COLOURS["brand"],
         stroke_width=1,
     )
@@ -668,7 +676,7 @@ def _draw_body(picture: Svg, box: Box, *, parent: Box | None, level: dict) -> No
         role, second = _seat_lines(seat)
         full = _("%(role)s: %(who)s") % {"role": role, "who": second}
         if seat.hours_per_month:
-            full += " " + _("(%(hours)s hours per month)") % {"hours": hours_text(seat.hours_per_month)}
+            full += " " + _("(hours per month: %(hours)s)") % {"hours": hours_text(seat.hours_per_month)}
         picture.group_start(css_class="organogram-seat", **{"data-seat": str(seat.code)})
         picture.titled(full)
         picture.text(
@@ -727,5 +735,7 @@ def structure_export(*, user, partnership: Partnership, kind: str) -> Export:
         )
     if kind == "seats":
         rows = seats_csv_rows(user=user, partnership=partnership)
-        return Export(seats_csv(rows), "text/csv; charset=utf-8", f"safepact-seats-{stamp}.csv", "csv", len(rows))
+        return Export(
+            seats_csv(rows), "text/csv; charset=utf-8", f"safepact-seats-{stamp}.csv", "csv", len(rows)
+        )
     raise Http404

@@ -134,9 +134,11 @@ def assessment_start(*, actor, candidate: Candidate) -> DueDiligenceAssessment:
     A candidate at stage "identified" moves to "assessing". Refused while another assessment is open.
     """
     _manage(actor, candidate)
-    candidate = Candidate.objects.select_for_update(of=("self",)).select_related(
-        "organisation", "partnership"
-    ).get(pk=candidate.pk)
+    candidate = (
+        Candidate.objects.select_for_update(of=("self",))
+        .select_related("organisation", "partnership")
+        .get(pk=candidate.pk)
+    )
     _refuse_if_open(candidate)
     return _create(actor=actor, candidate=candidate, answers={})
 
@@ -149,9 +151,11 @@ def assessment_reassess(*, actor, candidate: Candidate) -> DueDiligenceAssessmen
     has are left out, so they must be answered again.
     """
     _manage(actor, candidate)
-    candidate = Candidate.objects.select_for_update(of=("self",)).select_related(
-        "organisation", "partnership"
-    ).get(pk=candidate.pk)
+    candidate = (
+        Candidate.objects.select_for_update(of=("self",))
+        .select_related("organisation", "partnership")
+        .get(pk=candidate.pk)
+    )
     _refuse_if_open(candidate)
     previous = (
         DueDiligenceAssessment.objects.filter(candidate=candidate).order_by("-created_at", "-pk").first()
@@ -162,7 +166,7 @@ def assessment_reassess(*, actor, candidate: Candidate) -> DueDiligenceAssessmen
         )
     bank = question_bank()
     answers = {}
-    for question_id, entry in (previous.answers or {}).items():
+    for question_id in previous.answers or {}:
         question = bank.question(question_id)
         if question is None:
             continue
@@ -317,7 +321,9 @@ def assessment_decide(
     if assessment.completed_at is None:
         errors["decision"] = _("Complete the assessment before deciding.")
     elif assessment.decision != DueDiligenceDecision.PENDING:
-        errors["decision"] = _("This assessment has been decided already; start a reassessment to decide again.")
+        errors["decision"] = _(
+            "This assessment has been decided already; start a reassessment to decide again."
+        )
     elif decision not in (DueDiligenceDecision.ADMIT, DueDiligenceDecision.REJECT):
         errors["decision"] = _("Choose admit or reject.")
     if not reason:
@@ -353,7 +359,9 @@ def assessment_decide(
 
 
 @transaction.atomic
-def assessment_approve(*, actor, assessment: DueDiligenceAssessment, reason: str = "") -> DueDiligenceAssessment:
+def assessment_approve(
+    *, actor, assessment: DueDiligenceAssessment, reason: str = ""
+) -> DueDiligenceAssessment:
     """A second coordinator approves a high-risk admission (four eyes). The decider cannot approve."""
     _manage(actor, assessment.candidate)
     assessment = _locked(assessment)
@@ -367,7 +375,9 @@ def assessment_approve(*, actor, assessment: DueDiligenceAssessment, reason: str
             _("A second coordinator must approve this admission: you took the decision yourself.")
         )
     if len(reason) > REASON_MAX:
-        raise ValidationError({"reason": _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX}})
+        raise ValidationError(
+            {"reason": _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX}}
+        )
     assessment.approved_by = actor
     assessment.approved_at = clock.now()
     assessment.save(update_fields=["approved_by", "approved_at"])
@@ -414,7 +424,9 @@ def reminders_send(*, day: date | None = None) -> int:
     Returns the number of emails sent."""
     day = day or selectors.today()
     sent = 0
-    due = selectors.dangerously_reassessments_due_everywhere(until=day + timedelta(days=selectors.REMINDER_DAYS))
+    due = selectors.dangerously_reassessments_due_everywhere(
+        until=day + timedelta(days=selectors.REMINDER_DAYS)
+    )
     for assessment in due:
         if not assessment.coordinators:
             continue

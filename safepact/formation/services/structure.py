@@ -238,7 +238,9 @@ def _check_partner(partner: Partner, partnership: Partnership) -> None:
     if partner.status not in ASSIGNABLE_STATUSES:
         raise ValidationError(
             {
-                "partner": _("%(organisation)s is %(status)s: only active or invited partners can hold a seat.")
+                "partner": _(
+                    "%(organisation)s is %(status)s: only active or invited partners can hold a seat."
+                )
                 % {"organisation": partner.organisation.name, "status": partner.get_status_display().lower()}
             }
         )

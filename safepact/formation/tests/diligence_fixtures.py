@@ -6,7 +6,6 @@ Candidates are created directly with ``Candidate.objects.create`` (the pipeline 
 from dataclasses import dataclass
 from datetime import datetime
 
-import pytest
 from django.utils import timezone
 
 from conftest import add_member, make_org, make_user
@@ -25,11 +24,13 @@ class Diligence:
 
 def make_candidate(partnership, actor, name, **extra):
     organisation = make_org(actor, name, "business", "SE")
-    return Candidate.objects.create(partnership=partnership, organisation=organisation, added_by=actor, **extra)
+    return Candidate.objects.create(
+        partnership=partnership, organisation=organisation, added_by=actor, **extra
+    )
 
 
-@pytest.fixture
-def dd(world) -> Diligence:
+def make_diligence(world) -> Diligence:
+    """Use as a fixture in each test module: ``dd = pytest.fixture(lambda world: make_diligence(world))``."""
     coordinator2 = make_user("second@polisen.example", "Sam Second")
     add_member(
         coordinator=world.coordinator,

@@ -4,7 +4,11 @@ from django.db import transaction
 
 from conftest import make_org, make_user
 from safepact.formation.models import DirectoryProfile
-from safepact.formation.services.directory import build_search_text, directory_profile_save, directory_profile_set_published
+from safepact.formation.services.directory import (
+    build_search_text,
+    directory_profile_save,
+    directory_profile_set_published,
+)
 
 
 def profiled_org(
@@ -42,12 +46,17 @@ def profiled_org(
     return org
 
 
-def bulk_profiles(count, *, prefix="Bulk", kind="business", sector="retail", country="SE", crime_areas=("burglary",)):
+def bulk_profiles(
+    count, *, prefix="Bulk", kind="business", sector="retail", country="SE", crime_areas=("burglary",)
+):
     """Many published profiles at once (for query-count tests): no audit, like a data import."""
     from safepact.accounts.models import Organisation
 
     orgs = Organisation.objects.bulk_create(
-        [Organisation(name=f"{prefix} {i:03d}", kind=kind, sector=sector, country=country) for i in range(count)]
+        [
+            Organisation(name=f"{prefix} {i:03d}", kind=kind, sector=sector, country=country)
+            for i in range(count)
+        ]
     )
     profiles = []
     for org in orgs:

@@ -14,7 +14,10 @@ def add_objectives(world, n, *, start=1, partnership=None):
     partnership = partnership or world.partnership_a
     return [
         objective_create(
-            actor=world.coordinator, partnership=partnership, title=f"Objective {i}", indicator=f"Indicator {i}"
+            actor=world.coordinator,
+            partnership=partnership,
+            title=f"Objective {i}",
+            indicator=f"Indicator {i}",
         )
         for i in range(start, start + n)
     ]

@@ -45,18 +45,35 @@ def build(world) -> StructureData:
     board = services.body_create(
         actor=actor, partnership=a, name="Steering board", level=Level.BOARD, mandate="Sets the course."
     )
-    team = services.body_create(actor=actor, partnership=a, name="Operational team", level=Level.OPERATIONAL, parent=board)
+    team = services.body_create(
+        actor=actor, partnership=a, name="Operational team", level=Level.OPERATIONAL, parent=board
+    )
     group = services.body_create(
         actor=actor, partnership=a, name="Tenants' working group", level=Level.STAKEHOLDER, parent=team
     )
     chair = services.seat_create(
-        actor=actor, body=board, partner=police, person=world.coordinator, role_title="Chair", hours_per_month=8
+        actor=actor,
+        body=board,
+        partner=police,
+        person=world.coordinator,
+        role_title="Chair",
+        hours_per_month=8,
     )
     city_seat = services.seat_create(
-        actor=actor, body=team, partner=city, person=world.member, role_title="Coordinator", hours_per_month=30
+        actor=actor,
+        body=team,
+        partner=city,
+        person=world.member,
+        role_title="Coordinator",
+        hours_per_month=30,
     )
     coordinator_seat = services.seat_create(
-        actor=actor, body=team, partner=police, person=world.coordinator, role_title="Police liaison", hours_per_month=12
+        actor=actor,
+        body=team,
+        partner=police,
+        person=world.coordinator,
+        role_title="Police liaison",
+        hours_per_month=12,
     )
     task_patrol = services.task_create(actor=actor, partnership=a, title="Evening patrols")
     task_report = services.task_create(actor=actor, partnership=a, title="Quarterly report")
@@ -87,7 +104,12 @@ def grow(world, data: StructureData, n: int) -> None:
             actor=actor, partnership=a, name=f"Working group {i}", level=levels[i % 3], parent=data.team
         )
         services.seat_create(
-            actor=actor, body=body, partner=data.shop, person=world.viewer, role_title=f"Member {i}", hours_per_month=1
+            actor=actor,
+            body=body,
+            partner=data.shop,
+            person=world.viewer,
+            role_title=f"Member {i}",
+            hours_per_month=1,
         )
         task = services.task_create(actor=actor, partnership=a, title=f"Task {i}")
         services.assignment_set(actor=actor, task=task, partner=data.shop, raci="C")
@@ -95,3 +117,33 @@ def grow(world, data: StructureData, n: int) -> None:
 
 def membership(world, user):
     return Membership.objects.get(user=user, partner__partnership=world.partnership_a)
+
+
+def make_structure(world, n):
+    """``n`` bodies (two seats each) and ``n`` tasks (two assignments each), for query-count tests."""
+    police, city, shop = partners_of(world)
+    levels = [Level.BOARD, Level.OPERATIONAL, Level.STAKEHOLDER]
+    parent = None
+    for i in range(n):
+        body = services.body_create(
+            actor=world.coordinator,
+            partnership=world.partnership_a,
+            name=f"Body {i}",
+            level=levels[i % 3],
+            parent=parent,
+        )
+        parent = parent or body
+        services.seat_create(
+            actor=world.coordinator,
+            body=body,
+            partner=city,
+            person=world.member,
+            role_title=f"Role {i}",
+            hours_per_month=1,
+        )
+        services.seat_create(actor=world.coordinator, body=body, partner=shop, role_title=f"Other {i}")
+        task = services.task_create(
+            actor=world.coordinator, partnership=world.partnership_a, title=f"Task {i}"
+        )
+        services.assignment_set(actor=world.coordinator, task=task, partner=police, raci="A")
+        services.assignment_set(actor=world.coordinator, task=task, partner=city, raci="R")

@@ -1,6 +1,6 @@
 """Austin's continuum: profile validation naming the dimension, stage fit, partners' input and history."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +20,7 @@ from safepact.partnerships.models import Partner
 from safepact.partnerships.selectors import get_partnership_for_user
 
 ALL = {d.value: 50 for d in AustinDimension}
-T0 = datetime(2026, 1, 15, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 
 
 def partner_of(world, organisation):
@@ -138,7 +138,10 @@ def test_member_gives_input_for_own_organisation_latest_counts(world):
         austin_input_give(actor=world.member, partner=city, positions={"engagement": 25, "mission": 50})
     with clock.frozen(T0 + timedelta(days=1)):
         austin_input_give(
-            actor=world.member, partner=city, positions={"engagement": 75}, comments={"engagement": "More now"}
+            actor=world.member,
+            partner=city,
+            positions={"engagement": 75},
+            comments={"engagement": "More now"},
         )
     assert AustinInput.objects.count() == 3, "history rows are kept"
     partnership = get_partnership_for_user(world.viewer, world.partnership_a.code)
@@ -179,7 +182,12 @@ def test_input_permission_rule(world):
 
 @pytest.mark.parametrize(
     ("positions", "field"),
-    [({}, "positions"), ({"scope": None}, "positions"), ({"scope": 110}, "scope"), ({"joy": 50}, "positions")],
+    [
+        ({}, "positions"),
+        ({"scope": None}, "positions"),
+        ({"scope": 110}, "scope"),
+        ({"joy": 50}, "positions"),
+    ],
 )
 def test_bad_input_is_refused_naming_the_field(world, positions, field):
     city = partner_of(world, world.org_city_a)

@@ -1,6 +1,7 @@
 """Austin page: access, the two forms, the stage warning, the pictures' nodes and the query count."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from django.urls import reverse
@@ -13,7 +14,7 @@ from safepact.lib import clock
 from safepact.partnerships.models import Partner
 
 DIMENSIONS = [d.value for d in AustinDimension]
-T0 = datetime(2026, 1, 15, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 
 
 def url(name, world):
@@ -25,7 +26,7 @@ def profile_form(position=50, stage="transactional", **extra):
 
 
 def record(world, position, stage="transactional", **changes):
-    scores = {**{d: position for d in DIMENSIONS}, **changes}
+    scores = {**dict.fromkeys(DIMENSIONS, position), **changes}
     return austin_profile_record(
         actor=world.coordinator, partnership=world.partnership_a, scores=scores, declared_stage=stage
     )
@@ -34,7 +35,9 @@ def record(world, position, stage="transactional", **changes):
 # Access ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("persona", ["anonymous", "outsider", "coordinator_b", "viewer", "member", "coordinator"])
+@pytest.mark.parametrize(
+    "persona", ["anonymous", "outsider", "coordinator_b", "viewer", "member", "coordinator"]
+)
 @pytest.mark.parametrize(
     ("name", "method", "need", "data"),
     [
@@ -64,7 +67,11 @@ def test_member_input_goes_to_own_organisation(client, world):
     client.force_login(world.member)
     client.post(url("austin_input", world), {"engagement": "75", "comment_engagement": "Weekly meetings"})
     row = AustinInput.objects.get()
-    assert row.partner.organisation == world.org_city_a and row.position == 75 and row.comment == "Weekly meetings"
+    assert (
+        row.partner.organisation == world.org_city_a
+        and row.position == 75
+        and row.comment == "Weekly meetings"
+    )
 
 
 def test_viewer_sees_no_input_form_nor_profile_form(client, world):
@@ -86,8 +93,11 @@ def test_member_sees_input_form_but_not_profile_form(client, world):
 def test_profile_form_shows_partner_input_next_to_each_dimension(client, world):
     city = Partner.objects.get(partnership=world.partnership_a, organisation=world.org_city_a)
     austin_input_give(actor=world.member, partner=city, positions={"mission": 25})
-    austin_input_give(actor=world.coordinator, partner=city.partnership.partners.get(organisation=world.org_police_a),
-                      positions={"mission": 75})
+    austin_input_give(
+        actor=world.coordinator,
+        partner=city.partnership.partners.get(organisation=world.org_police_a),
+        positions={"mission": 75},
+    )
     client.force_login(world.coordinator)
     html = client.get(url("austin", world)).content.decode()
     assert "input: average 50, from 25 to 75 (2 partners)." in html
@@ -162,7 +172,7 @@ def test_history_chart_has_a_line_per_dimension_and_dated_points(client, world):
     end_labels = root.findall("svg:text[@class='end-label']", NS)
     assert len(end_labels) == 7
     ys = sorted(float(t.get("y")) for t in end_labels)
-    assert all(b - a >= 14 for a, b in zip(ys, ys[1:])), "end labels never overlap"
+    assert all(b - a >= 14 for a, b in pairwise(ys)), "end labels never overlap"
     axis = [t.text for t in root.findall("svg:text[@class='axis-label']", NS)]
     assert axis == ["Philanthropic", "Transactional", "Integrative"]
     assert '<table class="austin-history-table">' in html
@@ -174,8 +184,8 @@ def test_page_query_count_does_not_grow_with_history(client, world, django_asser
         with clock.frozen(T0 + timedelta(days=30 * i)):
             record(world, [0, 25, 50, 75, 100][i % 5], "transactional")
     city = Partner.objects.get(partnership=world.partnership_a, organisation=world.org_city_a)
-    for i in range(profiles):
-        austin_input_give(actor=world.member, partner=city, positions={d: 50 for d in DIMENSIONS})
+    for _ in range(profiles):
+        austin_input_give(actor=world.member, partner=city, positions=dict.fromkeys(DIMENSIONS, 50))
     client.force_login(world.coordinator)
     with django_assert_max_num_queries(14):
         response = client.get(url("austin", world))

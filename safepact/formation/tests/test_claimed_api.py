@@ -77,7 +77,9 @@ def test_get_shows_state_evidence_open_items_and_link(client, world):
 def test_put_not_applicable_then_reopen(client, world):
     p = world.partnership_a
     client.force_login(world.coordinator)
-    data = put(client, f"{journey(p)}/empower", {"not_applicable": True, "reason": "No resources needed"}).json()
+    data = put(
+        client, f"{journey(p)}/empower", {"not_applicable": True, "reason": "No resources needed"}
+    ).json()
     assert data["state"] == "not_applicable"
     assert data["derived_state"] == "open"
     assert data["decision"]["reason"] == "No resources needed"

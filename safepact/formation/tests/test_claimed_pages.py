@@ -43,10 +43,15 @@ def test_anonymous_is_sent_to_login(client, world):
     response = client.get(journey_url(world.partnership_a))
     assert response.status_code == 302
     assert "/account/login/" in response["Location"]
-    assert client.post(step_url(world.partnership_a, "alert"), {"action": "not_applicable"}).status_code == 302
+    assert (
+        client.post(step_url(world.partnership_a, "alert"), {"action": "not_applicable"}).status_code == 302
+    )
 
 
-@pytest.mark.parametrize(("persona", "status"), [("outsider", 404), ("coordinator_b", 404), ("viewer", 200), ("member", 200), ("coordinator", 200)])
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("outsider", 404), ("coordinator_b", 404), ("viewer", 200), ("member", 200), ("coordinator", 200)],
+)
 def test_who_sees_the_journey(client_for, world, persona, status):
     assert client_for(getattr(world, persona)).get(journey_url(world.partnership_a)).status_code == status
 
@@ -56,7 +61,9 @@ def test_who_sees_the_journey(client_for, world, persona, status):
 )
 def test_only_coordinators_mark_steps(client_for, world, persona, status):
     client = client_for(getattr(world, persona))
-    response = client.post(step_url(world.partnership_a, "alert"), {"action": "not_applicable", "reason": "r"})
+    response = client.post(
+        step_url(world.partnership_a, "alert"), {"action": "not_applicable", "reason": "r"}
+    )
     assert response.status_code == status
     assert not ClaimedStepDecision.objects.exists()
 
@@ -156,7 +163,9 @@ def test_coordinator_marks_a_step_not_applicable_and_reopens_it(client_for, worl
 
 def test_missing_reason_is_422_naming_the_field_and_stores_nothing(client_for, world):
     client = client_for(world.coordinator)
-    response = client.post(step_url(world.partnership_a, "alert"), {"action": "not_applicable", "reason": " "})
+    response = client.post(
+        step_url(world.partnership_a, "alert"), {"action": "not_applicable", "reason": " "}
+    )
     assert response.status_code == 422
     html = response.content.decode()
     assert "Reason: Give a reason why this step does not apply." in html
@@ -165,7 +174,9 @@ def test_missing_reason_is_422_naming_the_field_and_stores_nothing(client_for, w
 
 
 def test_reopening_an_applicable_step_is_422(client_for, world):
-    response = client_for(world.coordinator).post(step_url(world.partnership_a, "alert"), {"action": "reopen"})
+    response = client_for(world.coordinator).post(
+        step_url(world.partnership_a, "alert"), {"action": "reopen"}
+    )
     assert response.status_code == 422
     assert "This step is not marked as not applicable." in response.content.decode()
 

@@ -55,7 +55,15 @@ def police(fresh):
 
 def test_seven_steps_in_order_all_open_for_an_empty_partnership(world, fresh):
     steps = claimed_journey(user=world.coordinator, partnership=fresh)
-    assert [s.step for s in steps] == ["clarify", "locate", "alert", "inform", "motivate", "empower", "direct"]
+    assert [s.step for s in steps] == [
+        "clarify",
+        "locate",
+        "alert",
+        "inform",
+        "motivate",
+        "empower",
+        "direct",
+    ]
     assert [s.letter for s in steps] == list("CLAIMED")
     assert {s.state for s in steps} == {"open"}
     assert all(s.open_items and s.evidence and s.link_url and s.rule for s in steps)
@@ -124,12 +132,16 @@ def test_locate_in_progress_while_due_diligence_is_pending(world, fresh):
 
 @pytest.mark.parametrize("decision", ["admit", "reject"])
 def test_locate_done_with_a_completed_decision(world, fresh, decision):
-    _assessment(world, candidate(world, fresh), tier="medium", decision=decision, decided_by=world.coordinator)
+    _assessment(
+        world, candidate(world, fresh), tier="medium", decision=decision, decided_by=world.coordinator
+    )
     assert state_of(world, fresh, "locate").state == "done"
 
 
 def test_locate_high_risk_admission_counts_only_once_approved(world, fresh):
-    a = _assessment(world, candidate(world, fresh), tier="high", decision="admit", decided_by=world.coordinator)
+    a = _assessment(
+        world, candidate(world, fresh), tier="high", decision="admit", decided_by=world.coordinator
+    )
     assert state_of(world, fresh, "locate").state == "in_progress"
     a.approved_by = make_user("second@polisen.example")
     a.save()
@@ -352,7 +364,9 @@ def test_not_applicable_again_changes_the_reason(world, fresh):
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_not_applicable_needs_a_reason(world, fresh, reason):
     with pytest.raises(ValidationError) as exc:
-        claimed_step_set_not_applicable(actor=world.coordinator, partnership=fresh, step="alert", reason=reason)
+        claimed_step_set_not_applicable(
+            actor=world.coordinator, partnership=fresh, step="alert", reason=reason
+        )
     assert "reason" in exc.value.error_dict
     assert not ClaimedStepDecision.objects.exists()
 

@@ -183,5 +183,5 @@ def test_file_name_and_version_must_agree(tmp_path):
 def test_unreadable_json_is_refused_naming_the_file(tmp_path):
     path = tmp_path / "due_diligence_v3.json"
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(QuestionBankError, match="due_diligence_v3.json: cannot be read as JSON"):
+    with pytest.raises(QuestionBankError, match=r"due_diligence_v3\.json: cannot be read as JSON"):
         load_bank_file(path)

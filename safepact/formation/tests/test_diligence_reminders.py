@@ -20,7 +20,7 @@ from safepact.formation.services.diligence import (
     assessment_start,
     reminders_send,
 )
-from safepact.formation.tests.diligence_fixtures import NOW, all_answers, dd, make_candidate  # noqa: F401
+from safepact.formation.tests.diligence_fixtures import NOW, all_answers, make_candidate, make_diligence
 from safepact.lib import clock
 from safepact.partnerships.hooks import attention_for
 from safepact.partnerships.selectors import active_memberships
@@ -28,6 +28,11 @@ from safepact.partnerships.services import partnership_create
 
 TODAY = date(2026, 3, 2)
 EVIDENCE = "Secret informant report 4711"
+
+
+@pytest.fixture
+def dd(world):
+    return make_diligence(world)
 
 
 def decided(world, candidate, *, reassess_on=None, overrides=None, actor=None):
@@ -83,9 +88,7 @@ def test_reminder_is_not_sent_twice_on_one_day(world, dd):
         assert reminders_send() == 2
 
 
-@pytest.mark.parametrize(
-    ("days", "sent"), [(-5, 2), (0, 2), (14, 2), (15, 0), (40, 0)], ids=lambda v: str(v)
-)
+@pytest.mark.parametrize(("days", "sent"), [(-5, 2), (0, 2), (14, 2), (15, 0), (40, 0)], ids=lambda v: str(v))
 def test_reminders_for_reassessments_due_within_14_days_or_overdue(world, dd, days, sent):
     decided(world, dd.candidate, reassess_on=TODAY + timedelta(days=max(days, 1)))
     if days < 1:  # a date that has come or passed: set directly (the service refuses a past date)
@@ -136,7 +139,9 @@ def test_coordinators_see_reassessments_due_within_30_days(world, dd):
     texts = [item.text for item in items]
     assert "Reassess Sofielund Security AB (due on April 1, 2026)." in texts
     assert not any("Far Future AB" in text for text in texts)
-    url = reverse("formation:diligence", kwargs={"code": world.partnership_a.code, "candidate_code": dd.candidate.code})
+    url = reverse(
+        "formation:diligence", kwargs={"code": world.partnership_a.code, "candidate_code": dd.candidate.code}
+    )
     assert items[texts.index("Reassess Sofielund Security AB (due on April 1, 2026).")].url == url
 
 
@@ -150,11 +155,19 @@ def test_pending_high_risk_admission_is_shown_to_every_coordinator(world, dd):
 
 @pytest.mark.parametrize("persona", ["member", "viewer", "outsider", "coordinator_b"])
 def test_others_see_nothing(world, dd, persona):
-    decided(world, dd.candidate, reassess_on=TODAY + timedelta(days=3), overrides={"misconduct_convictions": "yes"})
+    decided(
+        world,
+        dd.candidate,
+        reassess_on=TODAY + timedelta(days=3),
+        overrides={"misconduct_convictions": "yes"},
+    )
     with clock.frozen(NOW):
-        items = reassessments_due(user=getattr(world, persona), memberships=list(
-            active_memberships(getattr(world, persona)).select_related("partner__partnership")
-        ))
+        items = reassessments_due(
+            user=getattr(world, persona),
+            memberships=list(
+                active_memberships(getattr(world, persona)).select_related("partner__partnership")
+            ),
+        )
     assert world.partnership_a.pk not in items
 
 
@@ -171,7 +184,11 @@ def test_attention_uses_a_fixed_number_of_queries(world, dd, django_assert_num_q
         organisation = make_org(user, f"Polis {n_partnerships}", "law_enforcement", "SE")
         for n in range(n_partnerships):
             partnership = partnership_create(
-                actor=user, organisation=organisation, name=f"P{n_partnerships}-{n}", purpose="x", country="SE"
+                actor=user,
+                organisation=organisation,
+                name=f"P{n_partnerships}-{n}",
+                purpose="x",
+                country="SE",
             )
             for m in range(2):
                 candidate = Candidate.objects.create(
@@ -179,8 +196,13 @@ def test_attention_uses_a_fixed_number_of_queries(world, dd, django_assert_num_q
                     organisation=make_org(user, f"C{n_partnerships}-{n}-{m}", "business", "SE"),
                     added_by=user,
                 )
-                decided(world, candidate, actor=user, reassess_on=TODAY + timedelta(days=5),
-                        overrides={"misconduct_convictions": "yes"} if m else None)
+                decided(
+                    world,
+                    candidate,
+                    actor=user,
+                    reassess_on=TODAY + timedelta(days=5),
+                    overrides={"misconduct_convictions": "yes"} if m else None,
+                )
         memberships = list(active_memberships(user).select_related("partner__partnership"))
         return user, memberships
 

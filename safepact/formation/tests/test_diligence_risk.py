@@ -3,7 +3,7 @@
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from safepact.formation.question_banks import answer_errors, evaluate, parse_bank, question_bank, tier_for
@@ -23,7 +23,12 @@ def small_bank(rules=None):
             "title": T,
             "topics": [{"id": "one", "title": T}, {"id": "two", "title": T}],
             "questions": [
-                {"id": "q1", "topic": "one", "text": T, "options": [option("a", 0), option("b", 4), option("c", 7)]},
+                {
+                    "id": "q1",
+                    "topic": "one",
+                    "text": T,
+                    "options": [option("a", 0), option("b", 4), option("c", 7)],
+                },
                 {
                     "id": "q2",
                     "topic": "one",
@@ -71,7 +76,9 @@ def test_every_combination_of_answers(combination):
     score = sum(POINTS[qid][opt] for qid, opt in zip(("q1", "q2", "q3"), combination, strict=True) if opt)
     assert result.score == score
     assert result.tier == expected_tier(score, q2 == "flag")
-    assert result.missing == tuple(qid for qid, opt in zip(("q1", "q2", "q3"), combination, strict=True) if not opt)
+    assert result.missing == tuple(
+        qid for qid, opt in zip(("q1", "q2", "q3"), combination, strict=True) if not opt
+    )
     assert result.complete == all(combination)
     assert result.red_flags == (("q2",) if q2 == "flag" else ())
 
@@ -148,7 +155,9 @@ def test_tier_for_without_rules_is_low():
 
 def test_answer_errors_name_the_question():
     bank = small_bank()
-    errors = answer_errors(bank, {"q1": {"option": "zzz"}, "q9": {"option": "a"}, "q2": "a", "q3": {"option": "b"}})
+    errors = answer_errors(
+        bank, {"q1": {"option": "zzz"}, "q9": {"option": "a"}, "q2": "a", "q3": {"option": "b"}}
+    )
     assert set(errors) == {"q1", "q9", "q2"}
     assert "zzz" in errors["q1"] and "a, b, c" in errors["q1"]
     assert "q9" in errors["q9"]
@@ -169,6 +178,7 @@ def real_answers(draw):
     return answers
 
 
+@settings(deadline=None)  # a pure function, but the machine may be busy running other tests
 @given(real_answers())
 def test_the_real_bank_follows_its_rules(answers):
     result = evaluate(BANK, answers)

@@ -21,22 +21,31 @@ from safepact.formation.services.diligence import (
     assessment_reassess,
     assessment_start,
 )
-from safepact.formation.tests.diligence_fixtures import NOW, all_answers, dd, make_candidate  # noqa: F401
+from safepact.formation.tests.diligence_fixtures import NOW, all_answers, make_candidate, make_diligence
 from safepact.lib import clock
 
 HIGH = {"misconduct_convictions": "yes"}  # a red flag
 MEDIUM = {"ownership_structure": "partly", "ownership_jurisdictions": "unknown"}  # 3 + 2 = 5 points
 
 
+@pytest.fixture
+def dd(world):
+    return make_diligence(world)
+
+
 def actions(assessment):
     return list(
-        AuditEvent.objects.filter(target_code=str(assessment.code)).order_by("seq").values_list("action", flat=True)
+        AuditEvent.objects.filter(target_code=str(assessment.code))
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
 
 
 def completed(world, dd, candidate=None, **overrides):
     assessment = assessment_start(actor=world.coordinator, candidate=candidate or dd.candidate)
-    assessment = assessment_answer(actor=world.coordinator, assessment=assessment, answers=all_answers(**overrides))
+    assessment = assessment_answer(
+        actor=world.coordinator, assessment=assessment, answers=all_answers(**overrides)
+    )
     return assessment_complete(actor=world.coordinator, assessment=assessment)
 
 
@@ -83,7 +92,15 @@ def test_start_is_refused_while_an_assessment_is_open(world, dd):
     assert DueDiligenceAssessment.objects.filter(candidate=dd.candidate).count() == 1
 
 
-@pytest.mark.parametrize(("persona", "error"), [("member", PermissionDenied), ("viewer", PermissionDenied), ("outsider", Http404), ("coordinator_b", Http404)])
+@pytest.mark.parametrize(
+    ("persona", "error"),
+    [
+        ("member", PermissionDenied),
+        ("viewer", PermissionDenied),
+        ("outsider", Http404),
+        ("coordinator_b", Http404),
+    ],
+)
 def test_only_coordinators_of_the_partnership_start(world, dd, persona, error):
     with pytest.raises(error):
         assessment_start(actor=getattr(world, persona), candidate=dd.candidate)
@@ -118,7 +135,9 @@ def test_partial_saves_keep_earlier_answers(world, dd):
 
 def test_an_empty_option_clears_an_answer(world, dd):
     assessment = assessment_start(actor=world.coordinator, candidate=dd.candidate)
-    assessment_answer(actor=world.coordinator, assessment=assessment, answers={"reputation_media": {"option": "none"}})
+    assessment_answer(
+        actor=world.coordinator, assessment=assessment, answers={"reputation_media": {"option": "none"}}
+    )
     assessment = assessment_answer(
         actor=world.coordinator, assessment=assessment, answers={"reputation_media": {"option": ""}}
     )
@@ -158,7 +177,9 @@ def test_bad_answers_are_refused_naming_the_question_and_nothing_is_stored(world
 def test_a_member_cannot_answer(world, dd):
     assessment = assessment_start(actor=world.coordinator, candidate=dd.candidate)
     with pytest.raises(PermissionDenied):
-        assessment_answer(actor=world.member, assessment=assessment, answers={"reputation_media": {"option": "none"}})
+        assessment_answer(
+            actor=world.member, assessment=assessment, answers={"reputation_media": {"option": "none"}}
+        )
 
 
 # Complete -------------------------------------------------------------------------------------------------
@@ -180,21 +201,32 @@ def test_incomplete_assessment_is_refused_naming_the_missing_questions(world, dd
 
 @pytest.mark.parametrize(
     ("overrides", "score", "tier"),
-    [({}, 0, "low"), (MEDIUM, 5, "medium"), (HIGH, 6, "high"), ({"misconduct_convictions": "remediated"}, 2, "low")],
+    [
+        ({}, 0, "low"),
+        (MEDIUM, 5, "medium"),
+        (HIGH, 6, "high"),
+        ({"misconduct_convictions": "remediated"}, 2, "low"),
+    ],
 )
 def test_complete_stores_score_and_tier(world, dd, overrides, score, tier):
     with clock.frozen(NOW):
         assessment = completed(world, dd, **overrides)
     assessment.refresh_from_db()
     assert (assessment.score, assessment.tier, assessment.completed_at) == (score, tier, NOW)
-    event = AuditEvent.objects.get(target_code=str(assessment.code), action="formation.due_diligence.completed")
+    event = AuditEvent.objects.get(
+        target_code=str(assessment.code), action="formation.due_diligence.completed"
+    )
     assert event.after["tier"] == tier and event.after["score"] == score
 
 
 def test_answers_are_locked_once_completed(world, dd):
     assessment = completed(world, dd)
     with pytest.raises(ValidationError):
-        assessment_answer(actor=world.coordinator, assessment=assessment, answers={"reputation_media": {"option": "serious"}})
+        assessment_answer(
+            actor=world.coordinator,
+            assessment=assessment,
+            answers={"reputation_media": {"option": "serious"}},
+        )
     with pytest.raises(ValidationError):
         assessment_complete(actor=world.coordinator, assessment=assessment)
 
@@ -215,7 +247,9 @@ def test_decision_needs_a_reason(world, dd, reason):
 def test_decision_must_be_admit_or_reject(world, dd):
     assessment = completed(world, dd)
     with pytest.raises(ValidationError) as excinfo:
-        assessment_decide(actor=world.coordinator, assessment=assessment, decision="pending", reason="why not")
+        assessment_decide(
+            actor=world.coordinator, assessment=assessment, decision="pending", reason="why not"
+        )
     assert "decision" in excinfo.value.error_dict
 
 
@@ -223,7 +257,11 @@ def test_reassessment_date_must_lie_in_the_future(world, dd):
     assessment = completed(world, dd)
     with clock.frozen(NOW), pytest.raises(ValidationError) as excinfo:
         assessment_decide(
-            actor=world.coordinator, assessment=assessment, decision="admit", reason="ok", reassess_on=date(2026, 3, 2)
+            actor=world.coordinator,
+            assessment=assessment,
+            decision="admit",
+            reason="ok",
+            reassess_on=date(2026, 3, 2),
         )
     assert "reassess_on" in excinfo.value.error_dict
 
@@ -231,13 +269,19 @@ def test_reassessment_date_must_lie_in_the_future(world, dd):
 def test_decide_records_who_when_and_why_once(world, dd):
     with clock.frozen(NOW):
         assessment = decided(world, dd, reassess_on=date(2027, 3, 1))
-    assert (assessment.decision, assessment.decided_by, assessment.decided_at) == ("admit", world.coordinator, NOW)
+    assert (assessment.decision, assessment.decided_by, assessment.decided_at) == (
+        "admit",
+        world.coordinator,
+        NOW,
+    )
     assert assessment.decision_reason == "Checked the registers."
     event = AuditEvent.objects.get(target_code=str(assessment.code), action="formation.due_diligence.decided")
     assert event.reason == "Checked the registers."
     assert event.after["decision"] == "admit" and event.after["needs_approval"] is False
     with pytest.raises(ValidationError):
-        assessment_decide(actor=world.coordinator, assessment=assessment, decision="reject", reason="changed my mind")
+        assessment_decide(
+            actor=world.coordinator, assessment=assessment, decision="reject", reason="changed my mind"
+        )
 
 
 # Approve: four eyes ---------------------------------------------------------------------------------------
@@ -271,7 +315,9 @@ def test_a_second_coordinator_approves(world, dd):
         assessment_approve(actor=dd.coordinator2, assessment=assessment)
 
 
-@pytest.mark.parametrize(("persona", "error"), [("member", PermissionDenied), ("viewer", PermissionDenied), ("outsider", Http404)])
+@pytest.mark.parametrize(
+    ("persona", "error"), [("member", PermissionDenied), ("viewer", PermissionDenied), ("outsider", Http404)]
+)
 def test_a_non_coordinator_cannot_approve(world, dd, persona, error):
     assessment = decided(world, dd, **HIGH)
     with pytest.raises(error):
@@ -324,9 +370,15 @@ def test_the_latest_decision_counts(world, dd):
         reassessment = assessment_reassess(actor=world.coordinator, candidate=dd.candidate)
     assert candidate_admission(dd.candidate) == "admitted"  # the reassessment in progress changes nothing yet
     with clock.frozen(NOW + timedelta(days=2)):
-        assessment_answer(actor=world.coordinator, assessment=reassessment, answers={"reputation_media": {"option": "organised_crime"}})
+        assessment_answer(
+            actor=world.coordinator,
+            assessment=reassessment,
+            answers={"reputation_media": {"option": "organised_crime"}},
+        )
         assessment_complete(actor=world.coordinator, assessment=reassessment)
-        assessment_decide(actor=world.coordinator, assessment=reassessment, decision="reject", reason="New reports.")
+        assessment_decide(
+            actor=world.coordinator, assessment=reassessment, decision="reject", reason="New reports."
+        )
     assert candidate_admission(dd.candidate) == "rejected"
 
 
@@ -377,7 +429,10 @@ def test_reassessment_drops_answers_the_new_bank_does_not_know(world, dd, monkey
     second = assessment_reassess(actor=world.coordinator, candidate=dd.candidate)
     assert second.bank_version == "2"
     assert "prior_commitments" not in second.answers
-    assert second.answers["reputation_media"] == {"option": "", "evidence": "note"}  # evidence kept, option dropped
+    assert second.answers["reputation_media"] == {
+        "option": "",
+        "evidence": "note",
+    }  # evidence kept, option dropped
     assert second.answers["financial_accounts"] == first.answers["financial_accounts"]
 
 

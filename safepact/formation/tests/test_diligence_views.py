@@ -14,10 +14,15 @@ from safepact.formation.services.diligence import (
     assessment_reassess,
     assessment_start,
 )
-from safepact.formation.tests.diligence_fixtures import NOW, all_answers, dd  # noqa: F401
+from safepact.formation.tests.diligence_fixtures import NOW, all_answers, make_diligence
 from safepact.lib import clock
 
 HIGH = {"misconduct_convictions": "yes"}
+
+
+@pytest.fixture
+def dd(world):
+    return make_diligence(world)
 
 
 def page_url(world, candidate):
@@ -49,7 +54,9 @@ def completed(world, dd, **overrides):
 
 def decided(world, dd, decision="admit", **overrides):
     assessment = completed(world, dd, **overrides)
-    return assessment_decide(actor=world.coordinator, assessment=assessment, decision=decision, reason="Checked.")
+    return assessment_decide(
+        actor=world.coordinator, assessment=assessment, decision=decision, reason="Checked."
+    )
 
 
 # Access on every view -------------------------------------------------------------------------------------
@@ -71,8 +78,12 @@ VIEWS = ["page", "assessment", "start", "answer", "decide", "approve"]
 
 
 @pytest.mark.parametrize("view", VIEWS)
-@pytest.mark.parametrize(("persona", "status"), [("outsider", 404), ("coordinator_b", 404), ("viewer", 403), ("member", 403)])
-def test_only_coordinators_of_the_partnership_reach_due_diligence(world, dd, client_for, view, persona, status):
+@pytest.mark.parametrize(
+    ("persona", "status"), [("outsider", 404), ("coordinator_b", 404), ("viewer", 403), ("member", 403)]
+)
+def test_only_coordinators_of_the_partnership_reach_due_diligence(
+    world, dd, client_for, view, persona, status
+):
     assessment = assessment_start(actor=world.coordinator, candidate=dd.candidate)
     method, path, data = views(world, dd, assessment)[view]
     before = AuditEvent.objects.count()
@@ -93,7 +104,8 @@ def test_anonymous_is_sent_to_login(world, dd, client, view):
 
 def test_a_candidate_of_another_partnership_is_not_found(world, dd, client_for):
     path = reverse(
-        "formation:diligence", kwargs={"code": world.partnership_a.code, "candidate_code": dd.candidate_b.code}
+        "formation:diligence",
+        kwargs={"code": world.partnership_a.code, "candidate_code": dd.candidate_b.code},
     )
     assert client_for(world.coordinator).get(path).status_code == 404
 
@@ -155,7 +167,9 @@ def test_start_then_answer_then_complete(world, dd, client_for):
     assert assessment.completed_at is None
     assert assessment.answers["financial_accounts"]["option"] == "healthy"
 
-    response = client.post(url("diligence_answer", dd.candidate, assessment), form_data(all_answers(**HIGH), "complete"))
+    response = client.post(
+        url("diligence_answer", dd.candidate, assessment), form_data(all_answers(**HIGH), "complete")
+    )
     assert response.status_code == 302
     assessment.refresh_from_db()
     assert (assessment.tier, assessment.score) == ("high", 6)
@@ -185,7 +199,9 @@ def test_decision_needs_reasons_and_is_shown(world, dd, client_for):
     client = client_for(world.coordinator)
     body = client.get(page_url(world, dd.candidate)).content.decode()
     assert url("diligence_decide", dd.candidate, assessment) in body
-    response = client.post(url("diligence_decide", dd.candidate, assessment), {"decision": "admit", "reason": ""})
+    response = client.post(
+        url("diligence_decide", dd.candidate, assessment), {"decision": "admit", "reason": ""}
+    )
     assert response.status_code == 200
     assert 'href="#id_reason"' in response.content.decode()
     assessment.refresh_from_db()
@@ -259,9 +275,7 @@ def test_reassessment_and_history(world, dd, client_for):
     assert "<caption>Assessments of this candidate, newest first</caption>" in body
     assert url("diligence_assessment", dd.candidate, first) in body
     # the pre-filled answer is checked in the questionnaire
-    assert 'name="q_ownership_structure" value="partly"' in body.replace(" checked", "").replace(
-        'required ', ""
-    ) or 'value="partly"' in body
+    assert 'value="partly" id="id_q_ownership_structure_2" checked' in body
     earlier = client.get(url("diligence_assessment", dd.candidate, first)).content.decode()
     assert "(an earlier assessment)" in earlier and "Checked." in earlier
 
@@ -277,15 +291,17 @@ def test_starting_twice_is_refused_with_a_message(world, dd, client_for):
 def test_page_query_count_does_not_grow_with_history(world, dd, client_for, django_assert_max_num_queries):
     client = client_for(world.coordinator)
     decided(world, dd)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(10):
         assert client.get(page_url(world, dd.candidate)).status_code == 200
     for day in range(1, 6):
         with clock.frozen(NOW + timedelta(days=day)):
             assessment = assessment_reassess(actor=world.coordinator, candidate=dd.candidate)
             assessment_complete(actor=world.coordinator, assessment=assessment)
-            assessment_decide(actor=world.coordinator, assessment=assessment, decision="admit", reason="Again.")
+            assessment_decide(
+                actor=world.coordinator, assessment=assessment, decision="admit", reason="Again."
+            )
     assessment_reassess(actor=world.coordinator, candidate=dd.candidate)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(10):
         response = client.get(page_url(world, dd.candidate))
     assert response.status_code == 200
     assert len(response.context["history"]) == 7

@@ -31,7 +31,9 @@ def test_a_person_of_the_organisation_saves_and_publishes_its_profile(world):
     profile.refresh_from_db()
     assert profile.published
     actions = list(
-        AuditEvent.objects.filter(target_code=str(profile.code)).order_by("seq").values_list("action", flat=True)
+        AuditEvent.objects.filter(target_code=str(profile.code))
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
     assert actions == ["formation.directory_profile.saved", "formation.directory_profile.published"]
     directory_profile_set_published(actor=world.member, organisation=org, published=False)

@@ -87,6 +87,9 @@ def test_search_paginates_25_per_page(world, client_for):
     assert "Page 1 of 2" in first
     second = client.get(SEARCH, {"page": 2}).content.decode()
     assert "Bulk 025" in second and "Bulk 029" in second
+    assert "Showing organisations 26 to 30 of 30." in second
+    assert "Bulk 029" in client.get(SEARCH, {"page": 99}).content.decode()  # beyond the end: the last page
+    assert "Bulk 000" in client.get(SEARCH, {"page": "x"}).content.decode()  # nonsense: the first page
 
 
 @pytest.mark.parametrize("count", [5, 40])
@@ -102,7 +105,9 @@ def test_search_page_uses_a_fixed_number_of_queries(world, client_for, django_as
 
 
 def test_a_published_profile_is_shown_to_anyone_logged_in(world, client_for):
-    org = profiled_org("Ica Malmö", offers="Store detectives", crime_areas=["retail"], capabilities=["patrols"])
+    org = profiled_org(
+        "Ica Malmö", offers="Store detectives", crime_areas=["retail"], capabilities=["patrols"]
+    )
     body = client_for(world.outsider).get(profile_url(org)).content.decode()
     for text in ("Ica Malmö", "Store detectives", "Retail crime", "Patrols and guarding", "Skåne"):
         assert text in body
@@ -147,7 +152,12 @@ def test_a_person_of_the_organisation_writes_and_publishes_through_the_pages(wor
     org = world.org_city_a
     response = client.post(
         edit_url(org),
-        {"summary": "The city.", "regions": "Malmö", "crime_areas": ["burglary"], "capabilities": ["lighting"]},
+        {
+            "summary": "The city.",
+            "regions": "Malmö",
+            "crime_areas": ["burglary"],
+            "capabilities": ["lighting"],
+        },
     )
     assert response.status_code == 302
     profile = DirectoryProfile.objects.get(organisation=org)
@@ -205,7 +215,9 @@ def test_api_search_with_filters_and_pagination(world, client_for):
     assert [i["organisation"]["name"] for i in data["items"]] == ["Hotel Skåne", "Ica Malmö"]
     assert client.get(api(), {"capability": "venue"}).json()["count"] == 1
     assert client.get(api(), {"q": "ica", "crime_area": "retail"}).json()["count"] == 1
-    assert client.get(api(), {"limit": 1, "offset": 1}).json()["items"][0]["organisation"]["name"] == "Ica Malmö"
+    assert (
+        client.get(api(), {"limit": 1, "offset": 1}).json()["items"][0]["organisation"]["name"] == "Ica Malmö"
+    )
     response = client.get(api(), {"kind": "pirate"})
     assert response.status_code == 422 and response.json()["detail"].startswith("kind")
     response = client.get(api(), {"country": "Sweden"})

@@ -53,7 +53,12 @@ def endpoints(w, t):
         "motivation detail": ("get", f"{b}/motivations/{t.city.code}", None, "read"),
         "motivation put": ("put", f"{b}/motivations/{t.city.code}", {"economic": "Fewer losses"}, "city"),
         "commitment add": ("post", f"{b}/objectives/{t.two.code}/commitments/{t.city.code}", {}, "city"),
-        "commitment remove": ("delete", f"{b}/objectives/{t.one.code}/commitments/{t.city.code}", None, "city"),
+        "commitment remove": (
+            "delete",
+            f"{b}/objectives/{t.one.code}/commitments/{t.city.code}",
+            None,
+            "city",
+        ),
         "alignment": ("get", f"{b}/alignment", None, "read"),
         "settings detail": ("get", f"{b}/settings", None, "read"),
         "settings put": ("put", f"{b}/settings", {"focus_limit": 7}, "manage"),
@@ -73,7 +78,9 @@ def expected(persona, method, need):
     return 403
 
 
-@pytest.mark.parametrize("persona", ["anonymous", "outsider", "coordinator_b", "viewer", "member", "coordinator"])
+@pytest.mark.parametrize(
+    "persona", ["anonymous", "outsider", "coordinator_b", "viewer", "member", "coordinator"]
+)
 @pytest.mark.parametrize(
     "name",
     [
@@ -111,21 +118,33 @@ def test_member_cannot_speak_for_another_organisation(client, world, things):
     client.force_login(world.member)
     b = base(world)
     assert call(client, "put", f"{b}/motivations/{things.shop.code}", {"economic": "x"}).status_code == 403
-    assert call(client, "post", f"{b}/objectives/{things.one.code}/commitments/{things.shop.code}", {}).status_code == 403
+    assert (
+        call(
+            client, "post", f"{b}/objectives/{things.one.code}/commitments/{things.shop.code}", {}
+        ).status_code
+        == 403
+    )
     assert not PartnerMotivation.objects.exists()
 
 
 def test_objects_of_another_partnership_are_not_found(client, world, things):
     from safepact.formation.services.objectives import objective_create
 
-    theirs = objective_create(actor=world.coordinator_b, partnership=world.partnership_b, title="B", indicator="i")
+    theirs = objective_create(
+        actor=world.coordinator_b, partnership=world.partnership_b, title="B", indicator="i"
+    )
     their_partner = Partner.objects.get(partnership=world.partnership_b)
     client.force_login(world.coordinator)
     b = base(world)
     assert client.get(f"{b}/objectives/{theirs.code}").status_code == 404
     assert call(client, "patch", f"{b}/objectives/{theirs.code}", {"title": "mine"}).status_code == 404
     assert client.get(f"{b}/motivations/{their_partner.code}").status_code == 404
-    assert call(client, "post", f"{b}/objectives/{things.one.code}/commitments/{their_partner.code}", {}).status_code == 404
+    assert (
+        call(
+            client, "post", f"{b}/objectives/{things.one.code}/commitments/{their_partner.code}", {}
+        ).status_code
+        == 404
+    )
 
 
 # Objectives ---------------------------------------------------------------------------------------------
@@ -147,7 +166,9 @@ def test_list_is_by_priority_with_commitments_and_filters_by_status(client, worl
 def test_create_beyond_the_focus_limit_answers_with_a_warning(client, world, things):
     client.force_login(world.coordinator)
     add_objectives(world, 3, start=3)  # five now
-    response = call(client, "post", f"{base(world)}/objectives", {"title": "Sixth", "indicator": "i", "priority": 1})
+    response = call(
+        client, "post", f"{base(world)}/objectives", {"title": "Sixth", "indicator": "i", "priority": 1}
+    )
     assert response.status_code == 201
     data = response.json()
     assert data["priority"] == 1 and data["status"] == "active"
@@ -193,7 +214,9 @@ def test_patch_reranks_changes_status_and_fields(client, world, things):
 
 def test_patch_that_fails_halfway_changes_nothing(client, world, things):
     client.force_login(world.coordinator)
-    response = call(client, "patch", f"{base(world)}/objectives/{things.one.code}", {"title": "New", "priority": 9})
+    response = call(
+        client, "patch", f"{base(world)}/objectives/{things.one.code}", {"title": "New", "priority": 9}
+    )
     assert response.status_code == 422
     assert Objective.objects.get(pk=things.one.pk).title == "Objective 1"
 
@@ -250,7 +273,9 @@ def test_commitment_add_with_note_and_remove(client, world, things):
 def test_commitment_to_an_achieved_objective_is_refused(client, world, things):
     client.force_login(world.coordinator)
     call(client, "patch", f"{base(world)}/objectives/{things.two.code}", {"status": "achieved"})
-    response = call(client, "post", f"{base(world)}/objectives/{things.two.code}/commitments/{things.city.code}", {})
+    response = call(
+        client, "post", f"{base(world)}/objectives/{things.two.code}/commitments/{things.city.code}", {}
+    )
     assert response.status_code == 422 and response.json()["detail"].startswith("objective")
 
 
@@ -261,7 +286,11 @@ def test_alignment_lists_partners_objectives_cells_and_warnings(client, world, t
     client.force_login(world.viewer)
     data = client.get(f"{base(world)}/alignment").json()
     assert data["focus_limit"] == 5 and data["active_objectives"] == 2
-    assert [p["organisation"] for p in data["partners"]] == ["Malmö stad", "Polisen Malmö", "Sofielund Fastighetsägare"]
+    assert [p["organisation"] for p in data["partners"]] == [
+        "Malmö stad",
+        "Polisen Malmö",
+        "Sofielund Fastighetsägare",
+    ]
     assert len(data["cells"]) == 6
     committed = [(c["partner"], c["objective"]) for c in data["cells"] if c["committed"]]
     assert committed == [(str(things.city.code), str(things.one.code))]

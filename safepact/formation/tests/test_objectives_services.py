@@ -66,9 +66,13 @@ def test_five_objectives_fit_the_default_limit_the_sixth_is_added_with_a_warning
 def test_raising_the_limit_removes_the_warning(world):
     add_objectives(world, 5)
     formation_settings_set(actor=world.coordinator, partnership=world.partnership_a, focus_limit=6)
-    sixth = objective_create(actor=world.coordinator, partnership=world.partnership_a, title="6", indicator="i")
+    sixth = objective_create(
+        actor=world.coordinator, partnership=world.partnership_a, title="6", indicator="i"
+    )
     assert sixth.warnings == []
-    seventh = objective_create(actor=world.coordinator, partnership=world.partnership_a, title="7", indicator="i")
+    seventh = objective_create(
+        actor=world.coordinator, partnership=world.partnership_a, title="7", indicator="i"
+    )
     assert [w.kind for w in seventh.warnings] == ["over_focus_limit"]
 
 
@@ -121,7 +125,7 @@ def test_new_objectives_go_after_the_active_ones_or_at_the_given_rank(world):
 
 
 def test_move_reranks_and_keeps_priorities_contiguous(world):
-    one, two, three, four = add_objectives(world, 4)
+    *_, four = add_objectives(world, 4)
     objective_move(actor=world.coordinator, objective=four, priority=1)
     assert titles(world) == ["Objective 4", "Objective 1", "Objective 2", "Objective 3"]
     assert four.priority == 1
@@ -141,7 +145,7 @@ def test_move_out_of_range_is_refused_naming_priority(world):
 
 
 def test_achieved_and_dropped_leave_the_ranking_and_delete_closes_the_gap(world):
-    one, two, three, four = add_objectives(world, 4)
+    _one, two, three, _four = add_objectives(world, 4)
     objective_set_status(actor=world.coordinator, objective=two, status="achieved")
     assert ranks(world) == [
         ("Objective 1", 1, "active"),
@@ -265,7 +269,9 @@ def test_bad_motives_are_refused_naming_the_field(world, field, values):
 
 def test_other_benefit_with_text_is_stored(world):
     city = partner_of(world, world.org_city_a)
-    motivation = motivation_set(actor=world.member, partner=city, benefits=["other"], benefits_other="Tourism")
+    motivation = motivation_set(
+        actor=world.member, partner=city, benefits=["other"], benefits_other="Tourism"
+    )
     assert motivation.benefits == ["other"] and motivation.benefits_other == "Tourism"
 
 
@@ -327,7 +333,10 @@ def test_commitments_set_adds_and_removes(world):
     one, two, three = add_objectives(world, 3)
     city = partner_of(world, world.org_city_a)
     commitments_set(actor=world.member, partner=city, commitments={one: "", two: "Data"})
-    assert set(Commitment.objects.values_list("objective__title", flat=True)) == {"Objective 1", "Objective 2"}
+    assert set(Commitment.objects.values_list("objective__title", flat=True)) == {
+        "Objective 1",
+        "Objective 2",
+    }
     commitments_set(actor=world.member, partner=city, commitments={three: ""})
     assert list(Commitment.objects.values_list("objective__title", flat=True)) == ["Objective 3"]
     assert AuditEvent.objects.filter(action="formation.commitment.removed").count() == 2

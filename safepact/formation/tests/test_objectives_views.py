@@ -7,8 +7,14 @@ from django.urls import reverse
 
 from safepact.audit.models import AuditEvent
 from safepact.formation.models import Commitment, FormationSettings, Objective, PartnerMotivation
-from safepact.formation.services.objectives import formation_settings_set, motivation_set
-from safepact.formation.tests.objectives_support import NS, add_objectives, add_partners, commit, svg_with_class
+from safepact.formation.services.objectives import motivation_set
+from safepact.formation.tests.objectives_support import (
+    NS,
+    add_objectives,
+    add_partners,
+    commit,
+    svg_with_class,
+)
 from safepact.partnerships.models import Partner
 
 
@@ -24,7 +30,12 @@ class Things:
 def things(world):
     objective, second = add_objectives(world, 2)
     partners = {p.organisation_id: p for p in Partner.objects.filter(partnership=world.partnership_a)}
-    return Things(objective=objective, second=second, city=partners[world.org_city_a.pk], shop=partners[world.org_shop_a.pk])
+    return Things(
+        objective=objective,
+        second=second,
+        city=partners[world.org_city_a.pk],
+        shop=partners[world.org_shop_a.pk],
+    )
 
 
 def url(name, world, *args):
@@ -68,7 +79,9 @@ def expected(persona, need, method):
     return 403
 
 
-@pytest.mark.parametrize("persona", ["anonymous", "outsider", "coordinator_b", "viewer", "member", "coordinator"])
+@pytest.mark.parametrize(
+    "persona", ["anonymous", "outsider", "coordinator_b", "viewer", "member", "coordinator"]
+)
 @pytest.mark.parametrize(
     "name",
     [
@@ -106,7 +119,9 @@ def test_access(client, world, things, persona, name):
 def test_other_partnerships_objective_is_not_found(client, world, things):
     from safepact.formation.services.objectives import objective_create
 
-    theirs = objective_create(actor=world.coordinator_b, partnership=world.partnership_b, title="B", indicator="i")
+    theirs = objective_create(
+        actor=world.coordinator_b, partnership=world.partnership_b, title="B", indicator="i"
+    )
     client.force_login(world.coordinator)
     assert client.get(url("objective_edit", world, theirs.code)).status_code == 404
     assert client.post(url("objective_status", world, theirs.code), {"status": "dropped"}).status_code == 404
@@ -238,3 +253,10 @@ def test_page_query_count_does_not_grow(client, world, django_assert_max_num_que
     with django_assert_max_num_queries(22):
         response = client.get(url("objectives", world))
     assert response.status_code == 200
+
+
+def test_overview_links_to_the_objectives_and_austin_pages(client, world):
+    client.force_login(world.viewer)
+    html = client.get(reverse("partnerships:overview", args=[world.partnership_a.code])).content.decode()
+    assert reverse("formation:objectives", args=[world.partnership_a.code]) in html
+    assert reverse("formation:austin", args=[world.partnership_a.code]) in html

@@ -20,7 +20,9 @@ def admitted(monkeypatch):
 
 
 def warnings(world, partnership=None, user=None):
-    return impartiality_warnings(user=user or world.coordinator, partnership=partnership or world.partnership_a)
+    return impartiality_warnings(
+        user=user or world.coordinator, partnership=partnership or world.partnership_a
+    )
 
 
 def pairs(world, partnership=None, user=None):
@@ -29,7 +31,10 @@ def pairs(world, partnership=None, user=None):
 
 def partner(world, org, status="active", partnership=None, actor=None):
     return partner_add(
-        actor=actor or world.coordinator, partnership=partnership or world.partnership_a, organisation=org, status=status
+        actor=actor or world.coordinator,
+        partnership=partnership or world.partnership_a,
+        organisation=org,
+        status=status,
     )
 
 
@@ -137,7 +142,11 @@ def test_dismissing_needs_a_reason_and_is_audited(world):
     for reason in ("", "   "):
         with pytest.raises(ValidationError) as exc:
             impartiality_dismiss(
-                actor=world.coordinator, partnership=world.partnership_a, organisation=ica, rule=SOLE, reason=reason
+                actor=world.coordinator,
+                partnership=world.partnership_a,
+                organisation=ica,
+                rule=SOLE,
+                reason=reason,
             )
         assert "reason" in exc.value.message_dict
     assert not ImpartialityDismissal.objects.exists()
@@ -162,13 +171,24 @@ def test_a_dismissal_is_per_partnership_organisation_and_rule(world):
     candidate(world, ica)
     candidate(world, ica, partnership=world.partnership_b, actor=world.coordinator_b)
     impartiality_dismiss(
-        actor=world.coordinator, partnership=world.partnership_a, organisation=ica, rule=UMBRELLA, reason="Asked them"
+        actor=world.coordinator,
+        partnership=world.partnership_a,
+        organisation=ica,
+        rule=UMBRELLA,
+        reason="Asked them",
     )
     assert pairs(world) == {(SOLE, "Ica Malmö")}
-    assert pairs(world, world.partnership_b, world.coordinator_b) == {(SOLE, "Ica Malmö"), (UMBRELLA, "Ica Malmö")}
+    assert pairs(world, world.partnership_b, world.coordinator_b) == {
+        (SOLE, "Ica Malmö"),
+        (UMBRELLA, "Ica Malmö"),
+    }
     with pytest.raises(ValidationError) as exc:
         impartiality_dismiss(
-            actor=world.coordinator, partnership=world.partnership_a, organisation=ica, rule=UMBRELLA, reason="Again"
+            actor=world.coordinator,
+            partnership=world.partnership_a,
+            organisation=ica,
+            rule=UMBRELLA,
+            reason="Again",
         )
     assert "already" in exc.value.message_dict["rule"][0]
 
@@ -185,7 +205,11 @@ def test_dismissing_a_warning_that_does_not_exist_is_refused(world):
     assert "organisation" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
         impartiality_dismiss(
-            actor=world.coordinator, partnership=world.partnership_a, organisation=world.org_city_a, rule="x", reason="y"
+            actor=world.coordinator,
+            partnership=world.partnership_a,
+            organisation=world.org_city_a,
+            rule="x",
+            reason="y",
         )
     assert "rule" in exc.value.message_dict
 
@@ -198,7 +222,11 @@ def test_only_coordinators_see_and_dismiss_warnings(world):
             warnings(world, user=getattr(world, persona))
         with pytest.raises(PermissionDenied):
             impartiality_dismiss(
-                actor=getattr(world, persona), partnership=world.partnership_a, organisation=ica, rule=SOLE, reason="x"
+                actor=getattr(world, persona),
+                partnership=world.partnership_a,
+                organisation=ica,
+                rule=SOLE,
+                reason="x",
             )
     assert not ImpartialityDismissal.objects.exists()
 

@@ -46,7 +46,9 @@ def test_a_fitting_profile_is_suggested_with_every_reason(world):
     assert suggestion.reasons[0]["params"] == {"areas": ["burglary", "nuisance"]}
     assert suggestion.reasons[3]["params"] == {"kind": "ngo"}
     assert suggestion.score == 3 * 2 + 2 + 2 + 2 + 2
-    assert suggestion.reason_texts[0] == "Works on Burglary, Nuisance and vandalism, as this partnership does."
+    assert (
+        suggestion.reason_texts[0] == "Works on Burglary, Nuisance and vandalism, as this partnership does."
+    )
     assert suggestion.reason_texts[3] == (
         "The partnership has no partner of this kind yet: Non-governmental organisation."
     )
@@ -54,7 +56,9 @@ def test_a_fitting_profile_is_suggested_with_every_reason(world):
 
 def test_partners_candidates_unpublished_and_unrelated_profiles_are_not_suggested(world):
     partner_profile = world.org_city_a
-    directory_profile_save(actor=world.member, organisation=partner_profile, summary="City", crime_areas=["burglary"])
+    directory_profile_save(
+        actor=world.member, organisation=partner_profile, summary="City", crime_areas=["burglary"]
+    )
     candidate = profiled_org("Already Candidate")
     candidate_add(actor=world.coordinator, partnership=world.partnership_a, organisation=candidate)
     profiled_org("Unpublished Shop", published=False)
@@ -83,7 +87,9 @@ def test_sector_and_capabilities_count_only_what_the_partnership_lacks(world):
 def test_past_partnerships_on_overlapping_crime_are_counted_never_named(world):
     veteran = profiled_org("Veteran Security", sector="security", crime_areas=["burglary"])
     # Active partner of B (retail, burglary: overlaps A) and of C (cyber: does not overlap A).
-    partner_add(actor=world.coordinator_b, partnership=world.partnership_b, organisation=veteran, status="active")
+    partner_add(
+        actor=world.coordinator_b, partnership=world.partnership_b, organisation=veteran, status="active"
+    )
     c = partnership_create(
         actor=world.coordinator_b,
         organisation=world.org_b,
@@ -158,6 +164,8 @@ def test_reasons_render_in_the_viewers_language(world):
 
 
 def test_candidate_reasons_work_for_an_organisation_outside_the_directory(world):
-    reasons = candidate_reasons(user=world.coordinator, partnership=world.partnership_a, organisation=world.org_b)
+    reasons = candidate_reasons(
+        user=world.coordinator, partnership=world.partnership_a, organisation=world.org_b
+    )
     # Gemeente Parkstad: a municipality (A has one), in NL (A is in SE), partner of B (burglary, like A).
     assert reasons == [{"code": "past_partnerships", "params": {"count": 1}}]

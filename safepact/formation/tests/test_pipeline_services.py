@@ -90,7 +90,9 @@ def test_malformed_reasons_are_refused(world, shop):
 def test_each_move_writes_a_history_row_and_an_audit_event(world, shop, admission):
     candidate = add(world, shop)
     candidate = candidate_move(actor=world.coordinator, candidate=candidate, to_stage="assessing")
-    candidate = candidate_move(actor=world.coordinator, candidate=candidate, to_stage="declined", reason="No time")
+    candidate = candidate_move(
+        actor=world.coordinator, candidate=candidate, to_stage="declined", reason="No time"
+    )
     assert stages(candidate) == [("", "identified"), ("identified", "assessing"), ("assessing", "declined")]
     events = AuditEvent.objects.filter(action="formation.candidate.moved").order_by("seq")
     assert [(e.before, e.after, e.reason) for e in events] == [
@@ -133,7 +135,9 @@ def test_rejecting_needs_a_reason(world, shop):
     with pytest.raises(ValidationError) as exc:
         candidate_move(actor=world.coordinator, candidate=candidate, to_stage="rejected", reason="  ")
     assert "reason" in exc.value.message_dict
-    candidate = candidate_move(actor=world.coordinator, candidate=candidate, to_stage="rejected", reason="Conflict")
+    candidate = candidate_move(
+        actor=world.coordinator, candidate=candidate, to_stage="rejected", reason="Conflict"
+    )
     assert candidate.stage == "rejected"
 
 
@@ -181,7 +185,10 @@ def test_an_admitted_candidate_is_invited_then_joins_when_the_invitation_is_acce
         )
     assert candidate.stage == "invited"
     assert invitation.email == "anna@ica.example" and invitation.partner.organisation == shop
-    assert Partner.objects.get(partnership=world.partnership_a, organisation=shop).status == PartnerStatus.INVITED
+    assert (
+        Partner.objects.get(partnership=world.partnership_a, organisation=shop).status
+        == PartnerStatus.INVITED
+    )
     token = re.search(r"/invitations/([^/\s]+)/", mailoutbox[0].body).group(1)
     anna = make_user("anna@ica.example", "Anna Ica")
     invitation_accept(user=anna, token=token)
@@ -201,14 +208,20 @@ def test_a_coordinator_activating_the_partner_moves_the_candidate_to_joined(worl
     partner_set_status(actor=world.coordinator, partner=partner, status=PartnerStatus.ACTIVE)
     candidate.refresh_from_db()
     assert candidate.stage == "joined"
-    assert CandidateMove.objects.filter(candidate=candidate, to_stage="joined", moved_by=world.coordinator).exists()
+    assert CandidateMove.objects.filter(
+        candidate=candidate, to_stage="joined", moved_by=world.coordinator
+    ).exists()
 
 
 def test_declining_after_the_invitation_revokes_it_and_withdraws_the_invited_partner(world, shop, admission):
     admission["value"] = "admitted"
     candidate = candidate_move(actor=world.coordinator, candidate=add(world, shop), to_stage="assessing")
-    candidate, invitation = candidate_invite(actor=world.coordinator, candidate=candidate, email="anna@ica.example")
-    candidate_move(actor=world.coordinator, candidate=candidate, to_stage="rejected", reason="Conflict of interest")
+    candidate, invitation = candidate_invite(
+        actor=world.coordinator, candidate=candidate, email="anna@ica.example"
+    )
+    candidate_move(
+        actor=world.coordinator, candidate=candidate, to_stage="rejected", reason="Conflict of interest"
+    )
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
     partner = Partner.objects.get(partnership=world.partnership_a, organisation=shop)

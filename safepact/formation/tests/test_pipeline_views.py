@@ -55,8 +55,16 @@ def api(world, rest=""):
 
 
 def test_anonymous_is_sent_to_login_everywhere(world, client, cand, admission):
-    gets = [url("candidates", world), cand_url("candidate", world, cand), cand_url("candidate_invite", world, cand)]
-    posts = [url("candidate_add", world), cand_url("candidate_move", world, cand), url("impartiality_dismiss", world)]
+    gets = [
+        url("candidates", world),
+        cand_url("candidate", world, cand),
+        cand_url("candidate_invite", world, cand),
+    ]
+    posts = [
+        url("candidate_add", world),
+        cand_url("candidate_move", world, cand),
+        url("impartiality_dismiss", world),
+    ]
     for path in gets:
         response = client.get(path)
         assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
@@ -67,7 +75,11 @@ def test_anonymous_is_sent_to_login_everywhere(world, client, cand, admission):
 @pytest.mark.parametrize("persona", ["outsider", "coordinator_b"])
 def test_outsiders_get_404_on_every_page(world, client_for, cand, ica, admission, persona):
     client = client_for(getattr(world, persona))
-    for path in (url("candidates", world), cand_url("candidate", world, cand), cand_url("candidate_invite", world, cand)):
+    for path in (
+        url("candidates", world),
+        cand_url("candidate", world, cand),
+        cand_url("candidate_invite", world, cand),
+    ):
         assert client.get(path).status_code == 404
     assert client.post(url("candidate_add", world), {"organisation": ica.code}).status_code == 404
     assert client.post(cand_url("candidate_move", world, cand), {"to_stage": "assessing"}).status_code == 404
@@ -78,7 +90,9 @@ def test_outsiders_get_404_on_every_page(world, client_for, cand, ica, admission
 
 
 @pytest.mark.parametrize("persona", ["member", "viewer"])
-def test_members_and_viewers_read_the_pipeline_but_get_403_on_every_action(world, client_for, cand, ica, admission, persona):
+def test_members_and_viewers_read_the_pipeline_but_get_403_on_every_action(
+    world, client_for, cand, ica, admission, persona
+):
     client = client_for(getattr(world, persona))
     body = client.get(url("candidates", world)).content.decode()
     assert "Ica Malmö" in body
@@ -102,7 +116,12 @@ def test_a_candidate_of_another_partnership_is_404(world, client_for, admission)
     )
     client = client_for(world.coordinator)
     assert client.get(url("candidate", world, candidate_code=other.code)).status_code == 404
-    assert client.post(url("candidate_move", world, candidate_code=other.code), {"to_stage": "assessing"}).status_code == 404
+    assert (
+        client.post(
+            url("candidate_move", world, candidate_code=other.code), {"to_stage": "assessing"}
+        ).status_code
+        == 404
+    )
     assert client.get(url("candidate", world, candidate_code=ZERO)).status_code == 404
 
 
@@ -117,7 +136,10 @@ def test_the_coordinator_sees_suggestions_and_adds_one_with_its_reasons(world, c
     response = client.post(url("candidate_add", world), {"organisation": ica.code, "suggested": "on"})
     candidate = Candidate.objects.get(organisation=ica)
     assert response.status_code == 302 and response.url == cand_url("candidate", world, candidate)
-    assert candidate.suggested and candidate.reasons[0] == {"code": "crime_areas", "params": {"areas": ["burglary"]}}
+    assert candidate.suggested and candidate.reasons[0] == {
+        "code": "crime_areas",
+        "params": {"areas": ["burglary"]},
+    }
     body = client.get(url("candidates", world)).content.decode()
     assert f'data-candidate="{candidate.code}"' in body
 
@@ -155,7 +177,9 @@ def test_the_coordinator_moves_a_candidate_and_a_rejection_needs_a_reason(world,
 
 
 def test_an_invalid_move_names_the_field(world, client_for, cand):
-    response = client_for(world.coordinator).post(cand_url("candidate_move", world, cand), {"to_stage": "joined"})
+    response = client_for(world.coordinator).post(
+        cand_url("candidate_move", world, cand), {"to_stage": "joined"}
+    )
     assert response.status_code == 422
     assert "Move to:" in response.content.decode()
 
@@ -164,21 +188,29 @@ def test_inviting_from_the_page_needs_the_admission(world, client_for, cand, adm
     candidate_move(actor=world.coordinator, candidate=cand, to_stage="assessing")
     client = client_for(world.coordinator)
     assert client.get(cand_url("candidate_invite", world, cand)).status_code == 200
-    response = client.post(cand_url("candidate_invite", world, cand), {"email": "anna@ica.example", "role": "member"})
+    response = client.post(
+        cand_url("candidate_invite", world, cand), {"email": "anna@ica.example", "role": "member"}
+    )
     assert response.status_code == 422
     assert "Complete the due diligence" in response.content.decode()
     assert not Invitation.objects.filter(email="anna@ica.example").exists()
     admission["value"] = "admitted"
-    response = client.post(cand_url("candidate_invite", world, cand), {"email": "anna@ica.example", "role": "member"})
+    response = client.post(
+        cand_url("candidate_invite", world, cand), {"email": "anna@ica.example", "role": "member"}
+    )
     assert response.status_code == 302
     assert Candidate.objects.get(pk=cand.pk).stage == "invited"
-    assert Invitation.objects.filter(email="anna@ica.example", partner__organisation=cand.organisation).exists()
+    assert Invitation.objects.filter(
+        email="anna@ica.example", partner__organisation=cand.organisation
+    ).exists()
 
 
 def test_inviting_with_a_bad_email_names_the_field(world, client_for, cand, admission):
     admission["value"] = "admitted"
     candidate_move(actor=world.coordinator, candidate=cand, to_stage="assessing")
-    response = client_for(world.coordinator).post(cand_url("candidate_invite", world, cand), {"email": "nope"})
+    response = client_for(world.coordinator).post(
+        cand_url("candidate_invite", world, cand), {"email": "nope"}
+    )
     assert response.status_code == 422
     assert "Email address of the contact person:" in response.content.decode()
 
@@ -205,7 +237,9 @@ def test_dismissing_redirects_only_inside_the_pipeline(world, client_for, cand, 
 
 
 @pytest.mark.parametrize("count", [5, 40])
-def test_the_pipeline_page_uses_a_fixed_number_of_queries(world, client_for, django_assert_max_num_queries, count):
+def test_the_pipeline_page_uses_a_fixed_number_of_queries(
+    world, client_for, django_assert_max_num_queries, count
+):
     orgs = bulk_profiles(count, crime_areas=["burglary"])
     for org in orgs[: count // 2]:
         candidate_add(actor=world.coordinator, partnership=world.partnership_a, organisation=org)
@@ -224,7 +258,12 @@ def test_the_pipeline_page_uses_a_fixed_number_of_queries(world, client_for, dja
 def test_api_needs_authentication(world, client, cand):
     for path in ("/suggestions", "/candidates", f"/candidates/{cand.code}", "/impartiality"):
         assert client.get(api(world, path)).status_code == 401
-    assert post_json(client, api(world, "/candidates"), {"organisation": str(cand.organisation.code)}).status_code == 401
+    assert (
+        post_json(
+            client, api(world, "/candidates"), {"organisation": str(cand.organisation.code)}
+        ).status_code
+        == 401
+    )
 
 
 @pytest.mark.parametrize("persona", ["outsider", "coordinator_b"])
@@ -232,11 +271,16 @@ def test_api_outsiders_get_404(world, client_for, cand, persona):
     client = client_for(getattr(world, persona))
     for path in ("/suggestions", "/candidates", f"/candidates/{cand.code}", "/impartiality"):
         assert client.get(api(world, path)).status_code == 404
-    assert post_json(client, api(world, f"/candidates/{cand.code}/moves"), {"to_stage": "assessing"}).status_code == 404
+    assert (
+        post_json(client, api(world, f"/candidates/{cand.code}/moves"), {"to_stage": "assessing"}).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("persona", ["member", "viewer"])
-def test_api_members_and_viewers_read_candidates_but_get_403_elsewhere(world, client_for, cand, ica, admission, persona):
+def test_api_members_and_viewers_read_candidates_but_get_403_elsewhere(
+    world, client_for, cand, ica, admission, persona
+):
     client = client_for(getattr(world, persona))
     assert client.get(api(world, "/candidates")).json()["count"] == 1
     assert client.get(api(world, f"/candidates/{cand.code}")).json()["stage"] == "identified"
@@ -244,7 +288,10 @@ def test_api_members_and_viewers_read_candidates_but_get_403_elsewhere(world, cl
     assert client.get(api(world, "/impartiality")).status_code == 403
     other = profiled_org("Coop Malmö")
     assert post_json(client, api(world, "/candidates"), {"organisation": str(other.code)}).status_code == 403
-    assert post_json(client, api(world, f"/candidates/{cand.code}/moves"), {"to_stage": "assessing"}).status_code == 403
+    assert (
+        post_json(client, api(world, f"/candidates/{cand.code}/moves"), {"to_stage": "assessing"}).status_code
+        == 403
+    )
     invitation = {"email": "a@b.example"}
     assert post_json(client, api(world, f"/candidates/{cand.code}/invitation"), invitation).status_code == 403
     dismiss = {"organisation": str(ica.code), "rule": "sole_company", "reason": "x"}
@@ -269,7 +316,9 @@ def test_api_suggestions_carry_translated_reasons(world, client_for, ica):
 
 def test_api_pipeline_round_trip(world, client_for, ica, admission, mailoutbox):
     client = client_for(world.coordinator)
-    response = post_json(client, api(world, "/candidates"), {"organisation": str(ica.code), "suggested": True})
+    response = post_json(
+        client, api(world, "/candidates"), {"organisation": str(ica.code), "suggested": True}
+    )
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["stage"] == "identified" and data["allowed_moves"] == ["assessing", "declined", "rejected"]
@@ -304,14 +353,18 @@ def test_api_add_bad_input_is_422_naming_the_field(world, client_for, payload, f
 
 
 def test_api_reject_without_reason_is_422(world, client_for, cand):
-    response = post_json(client_for(world.coordinator), api(world, f"/candidates/{cand.code}/moves"), {"to_stage": "rejected"})
+    response = post_json(
+        client_for(world.coordinator), api(world, f"/candidates/{cand.code}/moves"), {"to_stage": "rejected"}
+    )
     assert response.status_code == 422 and response.json()["detail"].startswith("reason")
 
 
 def test_api_impartiality_and_dismissal(world, client_for, cand, ica):
     client = client_for(world.coordinator)
     data = client.get(api(world, "/impartiality")).json()
-    assert [(w["rule"], w["organisation"]["name"]) for w in data["warnings"]] == [("sole_company", "Ica Malmö")]
+    assert [(w["rule"], w["organisation"]["name"]) for w in data["warnings"]] == [
+        ("sole_company", "Ica Malmö")
+    ]
     assert "impartial" in data["rationale"]
     payload = {"organisation": str(ica.code), "rule": "sole_company"}
     response = post_json(client, api(world, "/impartiality/dismissals"), payload)
@@ -326,7 +379,9 @@ def test_api_impartiality_and_dismissal(world, client_for, cand, ica):
 
 
 @pytest.mark.parametrize("count", [5, 40])
-def test_api_candidate_list_uses_a_fixed_number_of_queries(world, client_for, django_assert_max_num_queries, count):
+def test_api_candidate_list_uses_a_fixed_number_of_queries(
+    world, client_for, django_assert_max_num_queries, count
+):
     for org in bulk_profiles(count):
         candidate_add(
             actor=world.coordinator,

@@ -79,7 +79,9 @@ NAMES = [
 ]
 
 
-@pytest.mark.parametrize("persona", ["anonymous", "outsider", "coordinator_b", "viewer", "member", "coordinator"])
+@pytest.mark.parametrize(
+    "persona", ["anonymous", "outsider", "coordinator_b", "viewer", "member", "coordinator"]
+)
 @pytest.mark.parametrize("name", NAMES)
 def test_role_matrix(client, world, filled, persona, name):
     method, url, data, need = pages(world, filled)[name]
@@ -115,7 +117,7 @@ def test_member_reads_a_green_statement_with_chart_and_table(client_for, world, 
     assert bars[0].find(f"{SVG}title").text == "Reported burglaries: 120 per year"
     # Each unit has its own scale: both bars are the longest of their unit.
     assert {b.find(f"{SVG}rect").get("width") for b in bars} == {"280.0"}
-    assert '<caption>Figures of the scale of the problem, with their source and date</caption>' in html
+    assert "<caption>Figures of the scale of the problem, with their source and date</caption>" in html
     assert "Police statistics" in html
     # viewers get no management controls and no briefing list
     assert "Add a figure" not in html and 'id="briefings"' not in html
@@ -137,12 +139,13 @@ def test_problem_page_query_count_does_not_grow(client_for, world, django_assert
     p = world.partnership_a
     s = statement(world, p, tlp="amber", nature="n", causes="c", orgs=[world.org_police_a])
     counts = []
+    client = client_for(world.coordinator)
     for extra in (0, 6):
         for i in range(extra):
             figure(s, label=f"F{i}", position=10 + i)
             share(world, candidate(world, p, name=f"Cand {i}"), email=f"c{i}@x.example")
         with django_assert_max_num_queries(12) as ctx:
-            assert client_for(world.coordinator).get(base(p)).status_code == 200
+            assert client.get(base(p)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
 
@@ -166,14 +169,19 @@ def test_coordinator_edits_the_statement_with_amber_recipients(client_for, world
     )
     assert response.status_code == 302
     s = ProblemStatement.objects.get()
-    assert s.tlp == "amber" and set(s.recipient_organisations.all()) == {world.org_police_a, cand.organisation}
+    assert s.tlp == "amber" and set(s.recipient_organisations.all()) == {
+        world.org_police_a,
+        cand.organisation,
+    }
     html = client.get(base(world.partnership_a)).content.decode()
     assert "Line one<br>Line two" in html
 
 
 def test_bad_edit_is_422_naming_the_field(client_for, world):
     client = client_for(world.coordinator)
-    response = client.post(f"{base(world.partnership_a)}edit/", {"nature": "n", "causes": "c", "tlp": "amber"})
+    response = client.post(
+        f"{base(world.partnership_a)}edit/", {"nature": "n", "causes": "c", "tlp": "amber"}
+    )
     assert response.status_code == 422
     assert "Recipient organisations (for TLP:AMBER and TLP:AMBER+STRICT): Name at least one recipient" in (
         response.content.decode()
@@ -206,7 +214,11 @@ def test_figure_add_edit_move_remove(client_for, world):
     client.post(f"{base(p)}figures/{second.code}/remove/")
     assert list(ProblemFigure.objects.values_list("label", flat=True)) == ["First (revised)"]
     actions = set(AuditEvent.objects.values_list("action", flat=True))
-    assert {"formation.problem_figure.added", "formation.problem_figure.changed", "formation.problem_figure.removed"} <= actions
+    assert {
+        "formation.problem_figure.added",
+        "formation.problem_figure.changed",
+        "formation.problem_figure.removed",
+    } <= actions
 
 
 @pytest.mark.parametrize(
@@ -238,7 +250,9 @@ def test_figure_of_another_partnership_is_404(client_for, world):
 
 def test_bad_move_direction_changes_nothing(client_for, world, filled):
     f = filled["figures"][0]
-    client_for(world.coordinator).post(f"{base(world.partnership_a)}figures/{f.code}/move/", {"direction": "left"})
+    client_for(world.coordinator).post(
+        f"{base(world.partnership_a)}figures/{f.code}/move/", {"direction": "left"}
+    )
     f.refresh_from_db()
     assert f.position == 1
 
@@ -246,7 +260,9 @@ def test_bad_move_direction_changes_nothing(client_for, world, filled):
 # Briefing links ----------------------------------------------------------------------------------
 
 
-def test_coordinator_sends_a_briefing_link_by_email(client_for, world, filled, django_capture_on_commit_callbacks):
+def test_coordinator_sends_a_briefing_link_by_email(
+    client_for, world, filled, django_capture_on_commit_callbacks
+):
     client = client_for(world.coordinator)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -273,11 +289,18 @@ def test_briefing_form_offers_only_this_partnerships_candidates_and_checks_input
     response = client.post(
         f"{base(world.partnership_a)}briefings/new/", {"candidate": str(other.code), "email": "a@b.example"}
     )
-    assert response.status_code == 422 and "Candidate partner: Select a valid choice." in response.content.decode()
-    response = client.post(
-        f"{base(world.partnership_a)}briefings/new/", {"candidate": str(filled["candidate"].code), "email": "nope"}
+    assert (
+        response.status_code == 422
+        and "Candidate partner: Select a valid choice." in response.content.decode()
     )
-    assert response.status_code == 422 and "Email address: Enter a valid email address." in response.content.decode()
+    response = client.post(
+        f"{base(world.partnership_a)}briefings/new/",
+        {"candidate": str(filled["candidate"].code), "email": "nope"},
+    )
+    assert (
+        response.status_code == 422
+        and "Email address: Enter a valid email address." in response.content.decode()
+    )
     assert BriefingShare.objects.count() == 1
 
 
@@ -288,7 +311,9 @@ def test_briefing_form_without_candidates_says_so(client_for, world):
 
 def test_briefing_list_shows_whether_the_candidate_sees_the_statement_and_revoke(client_for, world, filled):
     client = client_for(world.coordinator)
-    row = re.search(r'<tr data-briefing="[^"]+">.*?</tr>', client.get(base(world.partnership_a)).content.decode(), re.S)
+    row = re.search(
+        r'<tr data-briefing="[^"]+">.*?</tr>', client.get(base(world.partnership_a)).content.decode(), re.S
+    )
     assert "No, its label does not allow it" in row.group(0)  # GREEN
     assert "Not yet" in row.group(0)
     response = client.post(f"{base(world.partnership_a)}briefings/{filled['share'].code}/revoke/")
@@ -305,7 +330,9 @@ def test_briefing_list_shows_whether_the_candidate_sees_the_statement_and_revoke
 
 def test_briefing_link_of_another_partnership_is_404(client_for, world):
     other, _token = share(world, candidate(world, world.partnership_b, name="B cand"))
-    response = client_for(world.coordinator).post(f"{base(world.partnership_a)}briefings/{other.code}/revoke/")
+    response = client_for(world.coordinator).post(
+        f"{base(world.partnership_a)}briefings/{other.code}/revoke/"
+    )
     assert response.status_code == 404
     other.refresh_from_db()
     assert other.revoked_at is None

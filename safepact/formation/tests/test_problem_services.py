@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from conftest import make_org
 from safepact.audit.models import AuditEvent
 from safepact.formation.models import ProblemFigure, ProblemStatement
 from safepact.formation.selectors.problem import get_problem_for_user, problem_statement_for
@@ -26,7 +25,9 @@ pytestmark = pytest.mark.django_db
 def update(world, actor=None, **kwargs):
     values = {"nature": "Burglaries in Sofielund.", "causes": "Unlocked back doors.", "tlp": "green"}
     values.update(kwargs)
-    return problem_statement_update(actor=actor or world.coordinator, partnership=world.partnership_a, **values)
+    return problem_statement_update(
+        actor=actor or world.coordinator, partnership=world.partnership_a, **values
+    )
 
 
 def add(world, actor=None, **kwargs):
@@ -100,7 +101,9 @@ def test_red_needs_recipient_people_among_active_members(world):
 
 def test_recipients_that_do_not_matter_for_the_label_are_cleared(world):
     update(world, tlp="amber", recipient_organisations=[world.org_police_a])
-    s = update(world, tlp="green", recipient_organisations=[world.org_police_a], recipient_people=[world.member])
+    s = update(
+        world, tlp="green", recipient_organisations=[world.org_police_a], recipient_people=[world.member]
+    )
     assert not s.recipient_organisations.exists() and not s.recipient_people.exists()
 
 
@@ -137,7 +140,15 @@ def test_a_second_coordinator_cannot_lock_themselves_out_nor_edit_what_they_cann
     assert ProblemStatement.objects.get().tlp == "green"
 
 
-@pytest.mark.parametrize(("persona", "error"), [("member", PermissionDenied), ("viewer", PermissionDenied), ("outsider", Http404), ("coordinator_b", Http404)])
+@pytest.mark.parametrize(
+    ("persona", "error"),
+    [
+        ("member", PermissionDenied),
+        ("viewer", PermissionDenied),
+        ("outsider", Http404),
+        ("coordinator_b", Http404),
+    ],
+)
 def test_only_coordinators_write(world, persona, error):
     with pytest.raises(error):
         update(world, actor=getattr(world, persona))
@@ -187,7 +198,9 @@ def test_a_figure_cannot_be_dated_in_the_future(world):
 
 def test_change_and_move_figures(world):
     a, b, c = add(world, label="A"), add(world, label="B"), add(world, label="C")
-    changed = problem_figure_change(actor=world.coordinator, figure=get_figure(world, c), label="C2", position=1)
+    changed = problem_figure_change(
+        actor=world.coordinator, figure=get_figure(world, c), label="C2", position=1
+    )
     assert changed.label == "C2"
     assert list(ProblemFigure.objects.values_list("label", flat=True)) == ["C2", "A", "B"]
     assert list(ProblemFigure.objects.values_list("position", flat=True)) == [1, 2, 3]
@@ -201,7 +214,9 @@ def test_change_and_move_figures(world):
 
 
 def test_remove_renumbers_and_audits(world):
-    a, b, c = add(world, label="A"), add(world, label="B"), add(world, label="C")
+    add(world, label="A")
+    b = add(world, label="B")
+    add(world, label="C")
     problem_figure_remove(actor=world.coordinator, figure=get_figure(world, b))
     assert list(ProblemFigure.objects.values_list("label", "position")) == [("A", 1), ("C", 2)]
     event = AuditEvent.objects.get(action="formation.problem_figure.removed")

@@ -30,10 +30,10 @@ def overlaps(a, b) -> bool:
 
 def test_svg_has_a_node_per_body_and_seat_with_level_and_title(world):
     data = build(world)
-    structure, root = draw(world)
+    _structure, root = draw(world)
     assert root.get("role") == "img"
     assert "Sofielund safety partnership" in root.find("svg:title", NS).text
-    assert "3 bodies and 3 seats" in root.find("svg:desc", NS).text
+    assert "(bodies: 3, seats: 3)" in root.find("svg:desc", NS).text
     groups = body_groups(root)
     assert set(groups) == {str(data.board.code), str(data.team.code), str(data.group.code)}
     assert groups[str(data.board.code)].get("data-level") == "board"
@@ -41,11 +41,15 @@ def test_svg_has_a_node_per_body_and_seat_with_level_and_title(world):
     assert groups[str(data.group.code)].get("data-level") == "stakeholder"
     board_title = groups[str(data.board.code)].find("svg:title", NS).text
     assert "Steering board" in board_title and "Mandate: Sets the course." in board_title
-    seats = {g.get("data-seat"): g for g in groups[str(data.team.code)].iter(f"{{{NS['svg']}}}g") if g.get("data-seat")}
+    seats = {
+        g.get("data-seat"): g
+        for g in groups[str(data.team.code)].iter(f"{{{NS['svg']}}}g")
+        if g.get("data-seat")
+    }
     assert set(seats) == {str(data.city_seat.code), str(data.coordinator_seat.code)}
     texts = [t.text for t in seats[str(data.city_seat.code)].findall("svg:text", NS)]
     assert texts == ["Coordinator", "Malmö stad · Mats Member"]
-    assert "30 hours per month" in seats[str(data.city_seat.code)].find("svg:title", NS).text
+    assert "(hours per month: 30)" in seats[str(data.city_seat.code)].find("svg:title", NS).text
     empty = [t.text for t in groups[str(data.group.code)].iter(f"{{{NS['svg']}}}text")]
     assert "No seats yet" in empty
     # Reporting lines: parent -> child.
@@ -68,10 +72,15 @@ def test_no_boxes_overlap_and_all_fit(world, count):
     grow(world, data, count - 3)
     # Long names and many seats in some boxes.
     services.body_create(
-        actor=world.coordinator, partnership=world.partnership_a, name="An extraordinarily long name " * 6, level=Level.BOARD
+        actor=world.coordinator,
+        partnership=world.partnership_a,
+        name="An extraordinarily long name " * 6,
+        level=Level.BOARD,
     )
     for i in range(6):
-        services.seat_create(actor=world.coordinator, body=data.group, partner=data.shop, role_title=f"Tenant {i}")
+        services.seat_create(
+            actor=world.coordinator, body=data.group, partner=data.shop, role_title=f"Tenant {i}"
+        )
     structure = selectors.structure_overview(user=world.viewer, partnership=world.partnership_a)
     layout = selectors.organogram_layout(structure.bodies)
     boxes = list(layout.boxes.values())
@@ -79,8 +88,8 @@ def test_no_boxes_overlap_and_all_fit(world, count):
     for a, b in itertools.combinations(boxes, 2):
         assert not overlaps(a, b), (a.body.name, b.body.name)
     for box in boxes:
-        assert 0 <= box.x and box.x + box.w <= layout.width
-        assert 0 <= box.y and box.y + box.h <= layout.height
+        assert box.x >= 0 and box.x + box.w <= layout.width
+        assert box.y >= 0 and box.y + box.h <= layout.height
         assert box.w <= selectors.MAX_BOX_W
     # Bands do not overlap either and keep their order.
     for upper, lower in itertools.pairwise(layout.bands):
@@ -100,7 +109,9 @@ def test_no_boxes_overlap_and_all_fit(world, count):
 
 def test_long_names_are_truncated_with_the_full_text_in_the_title(world):
     long_name = "Werkgroep veilig winkelgebied en bedrijventerrein Parkstad-Zuid met alle ondernemers " * 2
-    body = services.body_create(actor=world.coordinator, partnership=world.partnership_a, name=long_name, level="board")
+    body = services.body_create(
+        actor=world.coordinator, partnership=world.partnership_a, name=long_name, level="board"
+    )
     _structure, root = draw(world)
     group = body_groups(root)[str(body.code)]
     shown = group.find("svg:text", NS).text
@@ -112,7 +123,10 @@ def test_long_names_are_truncated_with_the_full_text_in_the_title(world):
 
 def test_text_is_escaped(world):
     body = services.body_create(
-        actor=world.coordinator, partnership=world.partnership_a, name='<script>alert("x")</script> & Co', level="board"
+        actor=world.coordinator,
+        partnership=world.partnership_a,
+        name='<script>alert("x")</script> & Co',
+        level="board",
     )
     structure = selectors.structure_overview(user=world.viewer, partnership=world.partnership_a)
     markup = str(selectors.organogram_svg(structure, partnership=world.partnership_a).render())
@@ -130,7 +144,9 @@ def test_empty_structure_draws_a_message(world):
 def test_standalone_file_starts_with_the_xml_declaration(world):
     build(world)
     structure = selectors.structure_overview(user=world.viewer, partnership=world.partnership_a)
-    text = selectors.organogram_standalone(selectors.organogram_svg(structure, partnership=world.partnership_a))
+    text = selectors.organogram_standalone(
+        selectors.organogram_svg(structure, partnership=world.partnership_a)
+    )
     assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"')
     ET.fromstring(text.encode())
 

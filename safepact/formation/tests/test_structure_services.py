@@ -34,14 +34,26 @@ def test_body_create_is_audited_with_its_fields(world):
     assert body.name == "Steering board" and body.position == 0
     event = AuditEvent.objects.get(action="formation.body.created", target_code=str(body.code))
     assert event.partnership_code == str(a.code)
-    assert event.after == {"name": "Steering board", "level": "board", "parent": None, "mandate": "Decides.", "position": 0}
-    second = services.body_create(actor=world.coordinator, partnership=a, name="Advisory board", level="board")
+    assert event.after == {
+        "name": "Steering board",
+        "level": "board",
+        "parent": None,
+        "mandate": "Decides.",
+        "position": 0,
+    }
+    second = services.body_create(
+        actor=world.coordinator, partnership=a, name="Advisory board", level="board"
+    )
     assert second.position == 1
 
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"name": "  ", "level": "board"}, "name"), ({"name": "X", "level": "boss"}, "level"), ({"name": "x" * 201, "level": "board"}, "name")],
+    [
+        ({"name": "  ", "level": "board"}, "name"),
+        ({"name": "X", "level": "boss"}, "level"),
+        ({"name": "x" * 201, "level": "board"}, "name"),
+    ],
 )
 def test_body_bad_input_names_the_field_and_stores_nothing(world, kwargs, field):
     before = AuditEvent.objects.count()
@@ -122,7 +134,11 @@ def test_seat_with_person_of_another_partnership_names_the_person_field(world):
     data = build(world)
     with pytest.raises(ValidationError) as exc:
         services.seat_create(
-            actor=world.coordinator, body=data.board, partner=data.city, person=world.coordinator_b, role_title="X"
+            actor=world.coordinator,
+            body=data.board,
+            partner=data.city,
+            person=world.coordinator_b,
+            role_title="X",
         )
     assert list(exc.value.message_dict) == ["person"]
     assert "Bram Coordinator" in exc.value.message_dict["person"][0]
@@ -140,13 +156,17 @@ def test_seat_person_must_be_a_member_through_that_partner(world):
     with pytest.raises(ValidationError) as exc:
         services.seat_update(actor=world.coordinator, seat=data.city_seat, partner=data.police)
     assert "person" in exc.value.message_dict
-    services.seat_update(actor=world.coordinator, seat=data.city_seat, partner=data.police, person=world.coordinator)
+    services.seat_update(
+        actor=world.coordinator, seat=data.city_seat, partner=data.police, person=world.coordinator
+    )
 
 
 def test_seat_partner_of_another_partnership_or_withdrawn_is_refused(world):
     data = build(world)
     with pytest.raises(ValidationError) as exc:
-        services.seat_create(actor=world.coordinator, body=data.board, partner=partner_b(world), role_title="X")
+        services.seat_create(
+            actor=world.coordinator, body=data.board, partner=partner_b(world), role_title="X"
+        )
     assert "partner" in exc.value.message_dict
     data.shop.status = PartnerStatus.WITHDRAWN
     data.shop.save()
@@ -167,11 +187,18 @@ def test_suspended_membership_cannot_fill_a_seat(world):
     assert "person" in exc.value.message_dict
 
 
-@pytest.mark.parametrize(("hours", "ok"), [(0, True), ("7.5", True), (200, True), (-1, False), ("200.1", False), ("7.25", False), ("lots", False)])
+@pytest.mark.parametrize(
+    ("hours", "ok"),
+    [(0, True), ("7.5", True), (200, True), (-1, False), ("200.1", False), ("7.25", False), ("lots", False)],
+)
 def test_seat_hours_between_0_and_200(world, hours, ok):
     data = build(world)
     call = lambda: services.seat_create(  # noqa: E731
-        actor=world.coordinator, body=data.group, partner=data.shop, role_title="Member", hours_per_month=hours
+        actor=world.coordinator,
+        body=data.group,
+        partner=data.shop,
+        role_title="Member",
+        hours_per_month=hours,
     )
     if ok:
         assert call().hours_per_month == Decimal(str(hours))
@@ -218,7 +245,10 @@ def test_assignment_set_and_clear_are_audited(world):
         "organisation": "Sofielund Fastighetsägare",
         "raci": "I",
     }
-    assert services.assignment_set(actor=world.coordinator, task=data.task_report, partner=data.shop, raci=None) is None
+    assert (
+        services.assignment_set(actor=world.coordinator, task=data.task_report, partner=data.shop, raci=None)
+        is None
+    )
     assert not TaskAssignment.objects.filter(task=data.task_report, partner=data.shop).exists()
     # Unchanged: no event.
     count = AuditEvent.objects.count()
@@ -228,7 +258,9 @@ def test_assignment_set_and_clear_are_audited(world):
         services.assignment_set(actor=world.coordinator, task=data.task_report, partner=data.shop, raci="X")
     assert "raci" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        services.assignment_set(actor=world.coordinator, task=data.task_report, partner=partner_b(world), raci="I")
+        services.assignment_set(
+            actor=world.coordinator, task=data.task_report, partner=partner_b(world), raci="I"
+        )
     assert "partner" in exc.value.message_dict
 
 
@@ -247,7 +279,11 @@ def test_grid_save_moves_accountable_in_one_go_or_saves_nothing(world):
     errors = services.assignment_grid_save(
         actor=world.coordinator,
         partnership=a,
-        changes=[(data.task_report, data.city, "A"), (data.task_report, data.shop, "A"), (data.task_patrol, data.shop, "I")],
+        changes=[
+            (data.task_report, data.city, "A"),
+            (data.task_report, data.shop, "A"),
+            (data.task_patrol, data.shop, "I"),
+        ],
     )
     assert list(errors) == [(data.task_report.code, data.shop.code)]
     assert "Quarterly report" in errors[(data.task_report.code, data.shop.code)]
@@ -271,7 +307,11 @@ def test_task_crud_is_audited(world):
 def test_task_table_warnings(world):
     data = build(world)
     table = selectors.task_table(user=world.viewer, partnership=world.partnership_a)
-    assert [p.organisation.name for p in table.partners] == ["Malmö stad", "Polisen Malmö", "Sofielund Fastighetsägare"]
+    assert [p.organisation.name for p in table.partners] == [
+        "Malmö stad",
+        "Polisen Malmö",
+        "Sofielund Fastighetsägare",
+    ]
     # Patrols: R city, A police. Report: R city only. The shop has no task.
     assert table.without_responsible == []
     assert table.without_accountable == [data.task_report]
@@ -297,7 +337,12 @@ def test_time_commitment_totals_and_threshold(world):
     assert people == {"Cora Coordinator": (2, Decimal(20), False), "Mats Member": (1, Decimal(30), False)}
     assert structure.over_limit == []
     services.seat_create(
-        actor=world.coordinator, body=data.group, partner=data.city, person=world.member, role_title="Chair", hours_per_month="10.5"
+        actor=world.coordinator,
+        body=data.group,
+        partner=data.city,
+        person=world.member,
+        role_title="Chair",
+        hours_per_month="10.5",
     )
     structure = selectors.structure_overview(user=world.member, partnership=world.partnership_a)
     [over] = structure.over_limit

@@ -48,7 +48,8 @@ def _render(request, candidate, assessment=None, *, answers_form=None, decision_
     context["decision_form"] = decision_form or DecisionForm()
     context["approve_form"] = approve_form or ApproveForm()
     context["form_with_errors"] = next(
-        (form for form in (answers_form, decision_form, approve_form) if form is not None and form.errors), None
+        (form for form in (answers_form, decision_form, approve_form) if form is not None and form.errors),
+        None,
     )
     context["candidate_url"] = reverse(
         "formation:candidate", kwargs={"code": candidate.partnership.code, "candidate_code": candidate.code}
@@ -73,7 +74,9 @@ def assessment_page(request, code, candidate_code, assessment_code):
 def start(request, code, candidate_code):
     """Start an assessment: empty, or (``prefill=1``) a reassessment pre-filled from the last one."""
     candidate = get_diligence_candidate_for_user(request.user, code, candidate_code)
-    service = services.assessment_reassess if request.POST.get("prefill") == "1" else services.assessment_start
+    service = (
+        services.assessment_reassess if request.POST.get("prefill") == "1" else services.assessment_start
+    )
     try:
         service(actor=request.user, candidate=candidate)
     except ValidationError as exc:

@@ -7,7 +7,6 @@ the people of its organisation, who edit, publish and unpublish it.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -17,8 +16,8 @@ from safepact.formation.forms.directory import DirectoryProfileForm, DirectorySe
 from safepact.formation.models import Capability
 from safepact.formation.selectors.directory import (
     coordinated_partnerships,
+    directory_page,
     directory_profile_of,
-    directory_search,
     get_directory_profile_for_user,
     get_own_organisation_for_user,
     my_directory_organisations,
@@ -37,8 +36,7 @@ def search(request):
     page = None  # invalid filters: show the errors, not an unfiltered list that looks filtered
     if not form.is_bound or form.is_valid():
         filters = form.filters() if form.is_bound else {}
-        profiles = directory_search(user=request.user, **filters)
-        page = Paginator(profiles, PER_PAGE).get_page(request.GET.get("page"))
+        page = directory_page(user=request.user, number=request.GET.get("page"), per_page=PER_PAGE, **filters)
     context = {
         "form": form,
         "page": page,

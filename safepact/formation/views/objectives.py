@@ -66,7 +66,7 @@ def alignment_picture(alignment: Alignment):
     """Partners (rows) by objectives (columns): committed = filled square with a check mark; not = open
     square with a dash. Each cell carries ``data-partner``, ``data-objective`` and ``data-committed``."""
     columns, rows = len(alignment.objectives), len(alignment.rows)
-    width = LABEL_WIDTH + max(columns, 1) * CELL + 40
+    width = LABEL_WIDTH + max(columns, 1) * CELL + 150  # room for the slanted column labels
     height = HEADER_HEIGHT + max(rows, 1) * CELL + FOOTER_HEIGHT
     picture = Svg(
         width=width,
@@ -132,7 +132,9 @@ def alignment_picture(alignment: Alignment):
                 )
             else:
                 picture.rect(x + 3, y + 3, CELL - 6, CELL - 6, fill="#ffffff", stroke=COLOURS["line"], rx=3)
-                picture.text(x + CELL / 2, y + CELL / 2 + 5, "\u2013", text_anchor="middle", fill=COLOURS["muted"])
+                picture.text(
+                    x + CELL / 2, y + CELL / 2 + 5, "\u2013", text_anchor="middle", fill=COLOURS["muted"]
+                )
             picture.group_end()
     footer_y = HEADER_HEIGHT + rows * CELL + 24
     picture.text(

@@ -165,7 +165,9 @@ def structure_page(request, code):
 
 
 def _choices_for(request, partnership):
-    return _Choices(request.user, partnership, list(selectors.body_list(user=request.user, partnership=partnership)))
+    return _Choices(
+        request.user, partnership, list(selectors.body_list(user=request.user, partnership=partnership))
+    )
 
 
 @login_required
@@ -264,7 +266,10 @@ def seat_edit(request, code, seat_code):
             services.seat_update(
                 actor=request.user,
                 seat=seat,
-                **{name: data[name] for name in ("partner", "person", "role_title", "mandate", "hours_per_month")},
+                **{
+                    name: data[name]
+                    for name in ("partner", "person", "role_title", "mandate", "hours_per_month")
+                },
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
@@ -280,7 +285,8 @@ def seat_delete(request, code, seat_code):
     seat = selectors.get_seat_for_user(request.user, code, seat_code, manage=True)
     services.seat_delete(actor=request.user, seat=seat)
     messages.success(
-        request, _("%(role)s has been removed from %(body)s.") % {"role": seat.role_title, "body": seat.body.name}
+        request,
+        _("%(role)s has been removed from %(body)s.") % {"role": seat.role_title, "body": seat.body.name},
     )
     return redirect(_structure_url(code, f"manage-{seat.body.code}"))
 
@@ -341,7 +347,11 @@ def _task_context(request, partnership, *, table=None, submitted=None, cell_erro
         if task_failed:
             form = failed_form
         elif is_coordinator:
-            initial = {"title": row.task.title, "description": row.task.description, "position": row.task.position}
+            initial = {
+                "title": row.task.title,
+                "description": row.task.description,
+                "position": row.task.position,
+            }
             form = TaskForm(prefix=f"task-{row.task.code}", initial=initial)
         else:
             form = None
