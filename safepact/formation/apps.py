@@ -4,6 +4,8 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 AREAS = ("claimed", "problem", "directory", "pipeline", "diligence", "objectives", "austin", "structure")
+# Modules of ``services`` with a ``register()`` besides the areas: the formation part of ``manage.py demo``.
+EXTRAS = ("demo",)
 
 
 class FormationConfig(AppConfig):
@@ -14,7 +16,7 @@ class FormationConfig(AppConfig):
     def ready(self):
         # Each area may hook into partnerships (sections, attention, partner activation) and the
         # audit trail's action labels through a ``register()`` in its services module.
-        for area in AREAS:
+        for area in (*AREAS, *EXTRAS):
             module = importlib.import_module(f"safepact.formation.services.{area}")
             register = getattr(module, "register", None)
             if register is not None:

@@ -7,6 +7,7 @@ their nodes, no JavaScript. Build a picture from plain elements; every text is e
     html = picture.render()      # safe string for templates; also served as image/svg+xml
 """
 
+import itertools
 from xml.sax.saxutils import escape, quoteattr
 
 from django.utils.safestring import SafeString, mark_safe
@@ -22,6 +23,9 @@ COLOURS = {
     "line": "#6b7480",
     "surface": "#f4f6f8",
 }
+
+
+_ids = itertools.count(1)
 
 
 def _attrs(attrs: dict) -> str:
@@ -41,6 +45,7 @@ class Svg:
         self.width, self.height = width, height
         self.title, self.desc, self.css_class = str(title), str(desc), css_class
         self._body: list[str] = []
+        self._id = next(_ids)  # unique per process, so several pictures on one page never share ids
 
     def add(self, tag: str, text: str | None = None, **attrs) -> None:
         if text is None:
@@ -77,9 +82,9 @@ class Svg:
         head = (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width:g} {self.height:g}" '
             f'width="{self.width:g}" height="{self.height:g}" role="img" class={quoteattr(self.css_class)} '
-            f'aria-labelledby="svg-title-{id(self)} svg-desc-{id(self)}" '
+            f'aria-labelledby="svg-title-{self._id} svg-desc-{self._id}" '
             f'font-family="system-ui, sans-serif" font-size="13">'
-            f'<title id="svg-title-{id(self)}">{escape(self.title)}</title>'
-            f'<desc id="svg-desc-{id(self)}">{escape(self.desc)}</desc>'
+            f'<title id="svg-title-{self._id}">{escape(self.title)}</title>'
+            f'<desc id="svg-desc-{self._id}">{escape(self.desc)}</desc>'
         )
         return mark_safe(head + "".join(self._body) + "</svg>")  # noqa: S308 - every part is escaped above

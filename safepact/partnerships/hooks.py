@@ -14,6 +14,10 @@ Apps register in their ``AppConfig.ready``:
   organisations ``user`` may see and add to a partnership, besides their own and their partnerships'
   partners. Formation registers the organisations with a published directory profile.
   ``selectors.organisations_visible_to`` adds each source as one subquery.
+* ``register_demo(fn)``: ``fn(demo)`` adds an app's part to ``manage.py demo``. It runs before the
+  foundation's story and schedules its steps on the demo's timeline with ``demo.schedule(days_ago,
+  step)``, so they interleave in time with the foundation's and every audit chain reads forward. ``demo``
+  is the command's ``Demo`` helper: the partnerships, organisations and people by key, and the frozen clock.
 """
 
 from collections.abc import Callable
@@ -36,6 +40,7 @@ _sections: list[Section] = []
 _partner_activated: list[Callable] = []
 _attention: list[Callable] = []
 _organisation_sources: list[Callable] = []
+_demo_extensions: list[Callable] = []
 
 
 def on_partner_activated(fn: Callable) -> Callable:
@@ -81,3 +86,14 @@ def register_organisation_source(fn: Callable) -> Callable:
 def organisation_sources(user) -> list:
     """The extra organisation-id querysets registered sources give for ``user``."""
     return [fn(user) for fn in _organisation_sources]
+
+
+def register_demo(fn: Callable) -> Callable:
+    if fn not in _demo_extensions:
+        _demo_extensions.append(fn)
+    return fn
+
+
+def demo_extensions() -> list[Callable]:
+    """The registered parts of ``manage.py demo``, in the order the apps registered them."""
+    return list(_demo_extensions)

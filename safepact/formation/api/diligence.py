@@ -190,12 +190,12 @@ def question_bank_detail(request, lang: str | None = None, version: str | None =
         "title": tr(bank.title, language),
         "description": tr(bank.description, language),
         "topics": [
-            {"id": t.id, "title": tr(t.title, language), "description": tr(t.description, language)}
+            {"key": t.id, "title": tr(t.title, language), "description": tr(t.description, language)}
             for t in bank.topics
         ],
         "questions": [
             {
-                "id": q.id,
+                "key": q.id,
                 "topic": q.topic,
                 "text": tr(q.text, language),
                 "help": tr(q.help, language),
@@ -203,7 +203,7 @@ def question_bank_detail(request, lang: str | None = None, version: str | None =
                 if isinstance(q.evidence_expected, bool)
                 else sorted(q.evidence_expected),
                 "options": [
-                    {"id": o.id, "text": tr(o.text, language), "points": o.points, "red_flag": o.red_flag}
+                    {"key": o.id, "text": tr(o.text, language), "points": o.points, "red_flag": o.red_flag}
                     for o in q.options
                 ],
             }

@@ -70,7 +70,7 @@ class AssessmentOut(Schema):
     organisation: OrganisationRef
     bank_version: str
     state: str = Field(description="in_progress, completed, pending_approval, admitted or rejected")
-    answers: dict[str, Any] = Field(description='{question id: {"option": id, "evidence": text}}')
+    answers: dict[str, Any] = Field(description='{question key: {"option": option key, "evidence": text}}')
     score: int | None = Field(description="Stored when the assessment is completed.")
     tier: str | None = Field(description="Stored when the assessment is completed.")
     result: ResultOut
@@ -118,7 +118,7 @@ class AssessmentStartIn(InputSchema):
 
 class AssessmentPatch(InputSchema):
     answers: dict[str, Any] = Field(
-        description='Some or all answers: {question id: {"option": option id, "evidence": text}}. '
+        description='Some or all answers: {question key: {"option": option key, "evidence": text}}. '
         "Questions left out keep their answer; an empty option clears it."
     )
 
@@ -134,14 +134,14 @@ class ApproveIn(InputSchema):
 
 
 class OptionOut(Schema):
-    id: str
+    key: str = Field(description="The option's key in the question bank (what an answer's ``option`` names).")
     text: str
     points: int
     red_flag: bool
 
 
 class QuestionOut(Schema):
-    id: str
+    key: str = Field(description="The question's key in the question bank (the key of its answer).")
     topic: str
     text: str
     help: str
@@ -152,7 +152,7 @@ class QuestionOut(Schema):
 
 
 class TopicOut(Schema):
-    id: str
+    key: str = Field(description="The topic's key in the question bank (a question's ``topic``).")
     title: str
     description: str
 

@@ -238,8 +238,11 @@ def test_question_bank_in_english_by_default(world, client_for):
     data = response.json()
     assert data["version"] == "1" and data["language"] == "en"
     assert len(data["topics"]) == 8 and len(data["questions"]) == 17
-    question = next(q for q in data["questions"] if q["id"] == "ownership_jurisdictions")
+    question = next(q for q in data["questions"] if q["key"] == "ownership_jurisdictions")
     assert question["evidence_expected"] == ["unknown", "yes"]
+    # Keys of the bank, never called "id" (the API exposes no ids): an answer names the option's key.
+    assert set(question["options"][0]) == {"key", "text", "points", "red_flag"}
+    assert "id" not in question and all("id" not in topic for topic in data["topics"])
     assert data["rules"] == {"high": {"any_red_flag": True, "min_score": 12}, "medium": {"min_score": 5}}
     assert data["rules_text"][0] == "High: any answer marked ⚑ (red flag), or 12 points or more."
 

@@ -289,7 +289,7 @@ def _render_page(request, partnership, *, profile_form=None, input_form=None):
         for dimension, row in own.items():
             initial[dimension] = row.position
             initial[f"comment_{dimension}"] = row.comment
-        input_form = AustinInputForm(initial=initial)
+        input_form = AustinInputForm(initial=initial, auto_id="input_%s")
     if is_coordinator and profile_form is None:
         initial = dict(current.scores) if current else {}
         if current:
@@ -345,7 +345,7 @@ def page(request, code):
 def give_input(request, code):
     partnership = get_partnership_for_user(request.user, code, write=True)
     partner = partnership.membership.partner
-    form = AustinInputForm(request.POST)
+    form = AustinInputForm(request.POST, auto_id="input_%s")
     if form.is_valid():
         try:
             services.austin_input_give(

@@ -8,16 +8,57 @@ with B's codes (and with A's partnership but B's objects): each must answer 404.
 The probe is driven by ``/api/v1/openapi.json``, so a new endpoint is probed without anyone
 remembering to add it. A path parameter the probe cannot fill in, or a required query parameter
 it does not know, fails the test: teach the probe instead of letting it skip the endpoint.
+
+Both partnerships also have something in every formation collection (problem statement and figures,
+candidates with an assessment and a briefing link, objectives with commitments and motives, Austin
+profiles and input, bodies with seats, tasks with assignments). The partner directory is global: a
+published profile is public by design, an unpublished one of B's organisations is one of B's secrets.
 """
 
+import csv
+import html
+import io
 import json
 import re
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import date
 
 import pytest
 
-from conftest import add_member, make_user
+from conftest import add_member, make_org, make_user
 from safepact.accounts.models import ApiToken
 from safepact.audit.models import AuditEvent
+from safepact.formation.models import (
+    AustinDimension,
+    AustinInput,
+    AustinProfile,
+    Body,
+    BriefingShare,
+    Candidate,
+    CandidateMove,
+    ClaimedStepDecision,
+    Commitment,
+    DirectoryProfile,
+    DueDiligenceAssessment,
+    ImpartialityDismissal,
+    Objective,
+    PartnerMotivation,
+    ProblemFigure,
+    ProblemStatement,
+    Seat,
+    Task,
+)
+from safepact.formation.services import (
+    austin,
+    claimed,
+    diligence,
+    directory,
+    objectives,
+    pipeline,
+    problem,
+    structure,
+)
 from safepact.partnerships.models import Invitation, Membership, Partner
 from safepact.partnerships.services import invitation_create
 
@@ -31,11 +72,57 @@ COLLECTIONS = {
     "partners": "partner",
     "members": "member",
     "invitations": "invitation",
+    # Formation.
+    "directory": "directory",  # an organisation with a directory profile (A: published; B: unpublished)
+    "candidates": "candidate",
+    "assessments": "assessment",
+    "objectives": "objective",
+    "commitments": "partner",
+    "motivations": "partner",
+    "bodies": "body",
+    "seats": "seat",
+    "tasks": "task",
+    "assignments": "partner",
+    "figures": "figure",
+    "briefings": "briefing",
 }
 # Query parameters the probe knows (value None: left out); extra variants to walk for some paths.
 # An unknown one fails the test: a filter naming an object could be a way into B.
-KNOWN_QUERY = {"limit": "500", "offset": "0", "format": "json", "action": None, "since": None, "until": None}
-VARIANTS = {"/api/v1/partnerships/{code}/audit/export": [{"format": "json"}, {"format": "csv"}]}
+KNOWN_QUERY = {
+    "limit": "500",
+    "offset": "0",
+    "format": "json",
+    "action": None,
+    "since": None,
+    "until": None,
+    # Formation: filters of the directory and the objectives, the question bank's language and version.
+    "q": None,
+    "kind": None,
+    "sector": None,
+    "country": None,
+    "crime_area": None,
+    "capability": None,
+    "status": None,
+    "lang": None,
+    "version": None,
+}
+VARIANTS = {
+    "/api/v1/partnerships/{code}/audit/export": [{"format": "json"}, {"format": "csv"}],
+    # Searching the directory for B by name, country or sector finds nothing of B's (unpublished) ones.
+    "/api/v1/directory": [
+        {"limit": "500"},
+        {"limit": "500", "q": "Parkstad"},
+        {"limit": "500", "country": "NL"},
+        {"limit": "500", "kind": "business", "sector": "security", "capability": "cameras"},
+        {"limit": "500", "crime_area": "retail"},
+    ],
+    "/api/v1/partnerships/{code}/formation/objectives": [
+        {"limit": "500"},
+        {"limit": "500", "status": "active"},
+        {"limit": "500", "status": "achieved"},
+    ],
+    "/api/v1/formation/question-bank": [{}, {"lang": "nl"}, {"lang": "en", "version": "1"}],
+}
 PARTNERSHIP_SCOPED = "/api/v1/partnerships/{code}/"
 
 EXPECTED_PATHS = {
@@ -52,12 +139,61 @@ EXPECTED_PATHS = {
     "/api/v1/partnerships/{code}/invitations/{invitation_code}/revoke",
     "/api/v1/partnerships/{code}/audit",
     "/api/v1/partnerships/{code}/audit/export",
+    # Formation: the CLAIMED journey.
+    "/api/v1/partnerships/{code}/formation/journey",
+    "/api/v1/partnerships/{code}/formation/journey/{step}",
+    # Problem statement, figures, briefing links.
+    "/api/v1/partnerships/{code}/formation/problem",
+    "/api/v1/partnerships/{code}/formation/problem/figures",
+    "/api/v1/partnerships/{code}/formation/problem/figures/{figure_code}",
+    "/api/v1/partnerships/{code}/formation/problem/briefings",
+    "/api/v1/partnerships/{code}/formation/problem/briefings/{briefing_code}/revoke",
+    # The partner directory (global).
+    "/api/v1/directory",
+    "/api/v1/directory/{org_code}",
+    # The candidate pipeline and impartiality.
+    "/api/v1/partnerships/{code}/formation/suggestions",
+    "/api/v1/partnerships/{code}/formation/candidates",
+    "/api/v1/partnerships/{code}/formation/candidates/{candidate_code}",
+    "/api/v1/partnerships/{code}/formation/candidates/{candidate_code}/moves",
+    "/api/v1/partnerships/{code}/formation/candidates/{candidate_code}/invitation",
+    "/api/v1/partnerships/{code}/formation/impartiality",
+    "/api/v1/partnerships/{code}/formation/impartiality/dismissals",
+    # Due diligence and the question bank (global).
+    "/api/v1/partnerships/{code}/formation/candidates/{candidate_code}/assessments",
+    "/api/v1/partnerships/{code}/formation/candidates/{candidate_code}/assessments/{assessment_code}",
+    "/api/v1/partnerships/{code}/formation/candidates/{candidate_code}/assessments/{assessment_code}/complete",
+    "/api/v1/partnerships/{code}/formation/candidates/{candidate_code}/assessments/{assessment_code}/decide",
+    "/api/v1/partnerships/{code}/formation/candidates/{candidate_code}/assessments/{assessment_code}/approve",
+    "/api/v1/formation/question-bank",
+    # Objectives, commitments, motives, alignment, settings.
+    "/api/v1/partnerships/{code}/formation/objectives",
+    "/api/v1/partnerships/{code}/formation/objectives/{objective_code}",
+    "/api/v1/partnerships/{code}/formation/objectives/{objective_code}/commitments/{partner_code}",
+    "/api/v1/partnerships/{code}/formation/motivations/{partner_code}",
+    "/api/v1/partnerships/{code}/formation/alignment",
+    "/api/v1/partnerships/{code}/formation/settings",
+    # Austin's collaboration continuum.
+    "/api/v1/partnerships/{code}/formation/austin/profiles",
+    "/api/v1/partnerships/{code}/formation/austin/inputs",
+    # Structure: bodies, seats, tasks (RACI) and the exports.
+    "/api/v1/partnerships/{code}/formation/bodies",
+    "/api/v1/partnerships/{code}/formation/bodies/{body_code}",
+    "/api/v1/partnerships/{code}/formation/bodies/{body_code}/seats",
+    "/api/v1/partnerships/{code}/formation/seats/{seat_code}",
+    "/api/v1/partnerships/{code}/formation/tasks",
+    "/api/v1/partnerships/{code}/formation/tasks/{task_code}",
+    "/api/v1/partnerships/{code}/formation/tasks/{task_code}/assignments/{partner_code}",
+    "/api/v1/partnerships/{code}/formation/organogram.svg",
+    "/api/v1/partnerships/{code}/formation/tasks.csv",
+    "/api/v1/partnerships/{code}/formation/seats.csv",
 }
 
 
 @pytest.fixture
 def sides(world):
-    """Both partnerships with something in every collection: a second member, a pending invitation."""
+    """Both partnerships with something in every collection: a second member, a pending invitation, and
+    formation data of every kind (created through the services, as the coordinators would)."""
     # A: a pending invitation (the member and viewer joined through theirs).
     invitation_a, _ = invitation_create(
         actor=world.coordinator,
@@ -84,6 +220,12 @@ def sides(world):
         message="Welkom bij Veilig Ondernemen Parkstad",
     )
     b_coordinator_membership = Membership.objects.get(user=world.coordinator_b)
+    formation_a = formation_of_a(world)
+    formation_b = formation_of_b(world, shop_partner=m_b.partner)
+    # The probe needs B's organisations unpublished: a published directory profile is public by design
+    # (and so no secret of B's); an unpublished one must stay out of A's sight.
+    b_orgs = Partner.objects.filter(partnership=world.partnership_b).values("organisation")
+    assert not DirectoryProfile.objects.filter(organisation__in=b_orgs, published=True).exists()
     return {
         "A": {
             "partnership": world.partnership_a.code,
@@ -91,6 +233,7 @@ def sides(world):
             "partner": world.membership_member.partner.code,
             "member": world.membership_member.code,
             "invitation": invitation_a.code,
+            **formation_a,
         },
         "B": {
             "partnership": world.partnership_b.code,
@@ -98,7 +241,201 @@ def sides(world):
             "partner": m_b.partner.code,
             "member": b_coordinator_membership.code,
             "invitation": invitation_b.code,
+            **formation_b,
         },
+    }
+
+
+def _all_scores(position: int) -> dict:
+    return dict.fromkeys(AustinDimension.values, position)
+
+
+def formation_of_a(world) -> dict:
+    """A's formation data. A's candidate is an organisation with a published directory profile (public)."""
+    actor, a = world.coordinator, world.partnership_a
+    city = world.membership_member.partner
+    police = Partner.objects.get(partnership=a, organisation=world.org_police_a)
+    locksmith = make_user("info@lasochlarm.example", "Lisa Låssmed")
+    public_org = make_org(locksmith, "Malmö Lås och Larm AB", "business", "SE", sector="security")
+    directory.directory_profile_save(
+        actor=locksmith,
+        organisation=public_org,
+        summary="Locks, alarms and camera surveillance in Skåne.",
+        regions="Skåne",
+        crime_areas=["burglary"],
+        capabilities=["cameras", "physical"],
+        offers="Security surveys of shops.",
+        contact_role="Sales manager",
+    )
+    directory.directory_profile_set_published(actor=locksmith, organisation=public_org, published=True)
+
+    claimed.claimed_step_set_not_applicable(
+        actor=actor, partnership=a, step="alert", reason="Everyone in Sofielund knows already."
+    )
+    problem.problem_statement_update(
+        actor=actor, partnership=a, nature="Burglaries in Sofielund.", causes="Dark alleys.", tlp="green"
+    )
+    figure = problem.problem_figure_add(
+        actor=actor,
+        partnership=a,
+        label="Burglaries in Sofielund",
+        value=120,
+        unit="per year",
+        source="Polisen statistics",
+        as_of=date(2024, 12, 31),
+    )
+    candidate = pipeline.candidate_add(
+        actor=actor, partnership=a, organisation=public_org, note="Knows the shops of Sofielund."
+    )
+    briefing, _token = problem.briefing_share_create(
+        actor=actor, candidate=candidate, email="briefing@lasochlarm.example"
+    )
+    assessment = diligence.assessment_start(actor=actor, candidate=candidate)
+    objective = objectives.objective_create(
+        actor=actor, partnership=a, title="Fewer burglaries in Sofielund", indicator="Reported burglaries"
+    )
+    objectives.commitment_add(actor=actor, objective=objective, partner=city, note="Street lighting.")
+    objectives.motivation_set(actor=actor, partner=city, societal="A safe Sofielund.", benefits=["safer"])
+    objectives.formation_settings_set(actor=actor, partnership=a, focus_limit=4)
+    austin.austin_profile_record(
+        actor=actor, partnership=a, scores=_all_scores(50), declared_stage="transactional", note="Sofielund."
+    )
+    austin.austin_input_give(
+        actor=world.member, partner=city, positions={"engagement": 75}, comments={"engagement": "Good."}
+    )
+    body = structure.body_create(actor=actor, partnership=a, name="Sofielund steering board", level="board")
+    seat = structure.seat_create(
+        actor=actor, body=body, partner=police, person=actor, role_title="Sofielund chair", hours_per_month=4
+    )
+    task = structure.task_create(actor=actor, partnership=a, title="Sofielund evening patrols")
+    structure.assignment_set(actor=actor, task=task, partner=police, raci="A")
+    return {
+        "directory": public_org.code,
+        "candidate": candidate.code,
+        "assessment": assessment.code,
+        "briefing": briefing.code,
+        "figure": figure.code,
+        "objective": objective.code,
+        "body": body.code,
+        "seat": seat.code,
+        "task": task.code,
+    }
+
+
+def formation_of_b(world, *, shop_partner) -> dict:
+    """B's formation data, with distinctive (Dutch) names and texts so that a leak is recognised."""
+    actor, b = world.coordinator_b, world.partnership_b
+    municipality = Partner.objects.get(partnership=b, organisation=world.org_b)
+    # B's own organisation has a draft directory profile, never published: 404 for A's people.
+    directory.directory_profile_save(
+        actor=actor,
+        organisation=world.org_b,
+        summary="Concept: gemeentelijk toezicht op bedrijventerrein De Horst.",
+        regions="Parkstad-Zuid",
+        offers="Vergunningen en handhaving op De Horst.",
+        contact_role="Wijkregisseur De Horst",
+    )
+    locksmith = make_org(actor, "Slotenmakerij De Horst BV", "business", "NL", sector="security")
+
+    claimed.claimed_step_set_not_applicable(
+        actor=actor, partnership=b, step="alert", reason="Ondernemers van De Horst zijn al gewaarschuwd."
+    )
+    problem.problem_statement_update(
+        actor=actor,
+        partnership=b,
+        nature="Winkeldiefstal en inbraak op bedrijventerrein De Horst.",
+        causes="Slecht verlichte laadperrons achter De Horst.",
+        tlp="green",
+    )
+    figure = problem.problem_figure_add(
+        actor=actor,
+        partnership=b,
+        label="Inbraken op De Horst",
+        value=37,
+        unit="per kwartaal",
+        source="Aangifteregister Parkstad-Zuid",
+        as_of=date(2025, 3, 31),
+    )
+    candidate = pipeline.candidate_add(
+        actor=actor,
+        partnership=b,
+        organisation=locksmith,
+        reasons=[{"code": "region", "params": {"region": "Parkstad-Zuid en De Horst"}}],
+        note="Kent alle sloten van De Horst.",
+    )
+    briefing, _token = problem.briefing_share_create(
+        actor=actor, candidate=candidate, email="sloten@dehorst-sloten.example"
+    )
+    assessment = diligence.assessment_start(actor=actor, candidate=candidate)
+    diligence.assessment_answer(
+        actor=actor,
+        assessment=assessment,
+        answers={"ownership_jurisdictions": {"option": "no", "evidence": "KvK-uittreksel Slotenmakerij"}},
+    )
+    pipeline.impartiality_dismiss(
+        actor=actor,
+        partnership=b,
+        organisation=locksmith,
+        rule="sole_company",
+        reason="Enige slotenmaker die De Horst bedient.",
+    )
+    objective = objectives.objective_create(
+        actor=actor,
+        partnership=b,
+        title="Halvering inbraken De Horst",
+        indicator="Aangiftes inbraak De Horst",
+        description="Samen met de winkeliers van De Horst.",
+    )
+    objectives.commitment_add(
+        actor=actor, objective=objective, partner=municipality, note="Cameratoezicht laadperrons De Horst"
+    )
+    objectives.motivation_set(
+        actor=actor,
+        partner=shop_partner,
+        economic="Minder schade voor de winkeliers van De Horst.",
+        benefits=["other"],
+        benefits_other="Lagere premie bij Horst Verzekeringen",
+    )
+    objectives.formation_settings_set(actor=actor, partnership=b, focus_limit=7)
+    austin.austin_profile_record(
+        actor=actor,
+        partnership=b,
+        scores=_all_scores(25),
+        declared_stage="philanthropic",
+        note="De Horst staat nog aan het begin.",
+    )
+    austin.austin_input_give(
+        actor=actor,
+        partner=municipality,
+        positions={"engagement": 25, "mission": 50},
+        comments={"engagement": "De ondernemers van De Horst haken af."},
+    )
+    body = structure.body_create(
+        actor=actor, partnership=b, name="Stuurgroep De Horst", level="board", mandate="Koers van De Horst."
+    )
+    seat = structure.seat_create(
+        actor=actor,
+        body=body,
+        partner=municipality,
+        person=actor,
+        role_title="Voorzitter stuurgroep De Horst",
+        mandate="Leidt de stuurgroep De Horst.",
+        hours_per_month=6,
+    )
+    task = structure.task_create(
+        actor=actor, partnership=b, title="Cameraplan De Horst", description="Camera's bij de laadperrons."
+    )
+    structure.assignment_set(actor=actor, task=task, partner=municipality, raci="A")
+    return {
+        "directory": world.org_b.code,
+        "candidate": candidate.code,
+        "assessment": assessment.code,
+        "briefing": briefing.code,
+        "figure": figure.code,
+        "objective": objective.code,
+        "body": body.code,
+        "seat": seat.code,
+        "task": task.code,
     }
 
 
@@ -113,11 +450,22 @@ def secrets_of_b(world) -> set[str]:
     a_orgs = set(
         Partner.objects.filter(partnership=world.partnership_a).values_list("organisation", flat=True)
     )
+    # The partner directory is public by design: an organisation with a published profile (its name,
+    # code and profile) is no secret of B's, even when it is B's partner or candidate. (The fixture keeps
+    # B's own organisations unpublished, so this exclusion does not empty the probe.)
+    public_orgs = set(DirectoryProfile.objects.filter(published=True).values_list("organisation", flat=True))
+    private_to_b = set()
+
+    def organisation_of_b(organisation):
+        if organisation.pk not in a_orgs and organisation.pk not in public_orgs:
+            private_to_b.add(organisation.pk)
+            return {str(organisation.code), organisation.name}
+        return set()
+
     found = {str(b.code), b.name, b.purpose}
     for partner in partners:
         found.add(str(partner.code))
-        if partner.organisation_id not in a_orgs:
-            found |= {str(partner.organisation.code), partner.organisation.name}
+        found |= organisation_of_b(partner.organisation)
     for membership in members:
         found.add(str(membership.code))
         if membership.user_id not in a_people:
@@ -127,8 +475,53 @@ def secrets_of_b(world) -> set[str]:
     for event in AuditEvent.objects.filter(partnership_code=str(b.code)):
         found |= {str(event.code), event.hash}
     found |= set(ApiToken.objects.filter(user=world.coordinator_b).values_list("hint", flat=True))
+    found |= formation_secrets_of_b(b, organisation_of_b)
+    for profile in DirectoryProfile.objects.filter(organisation__in=private_to_b):
+        found |= {str(profile.code), profile.summary, profile.offers, profile.regions, profile.contact_role}
     found.discard("")
     assert {str(b.code), world.org_b.name, world.coordinator_b.email} <= found
+    return found
+
+
+def formation_secrets_of_b(b, organisation_of_b) -> set[str]:
+    """B's formation data: codes and the texts people wrote."""
+    found = set(ClaimedStepDecision.objects.filter(partnership=b).values_list("reason", flat=True))
+    for statement in ProblemStatement.objects.filter(partnership=b):
+        found |= {str(statement.code), statement.nature, statement.causes}
+    for figure in ProblemFigure.objects.filter(statement__partnership=b):
+        found |= {str(figure.code), figure.label, figure.source}
+    for candidate in Candidate.objects.filter(partnership=b).select_related("organisation"):
+        found |= {str(candidate.code), candidate.note}
+        found |= organisation_of_b(candidate.organisation)
+        # Free-text parameters of the reasons (a region); codes, countries and choices are shared words.
+        found |= {r["params"]["region"] for r in candidate.reasons if r.get("params", {}).get("region")}
+    # Reasons of moves people typed; the ones SafePact writes ("Due diligence started.") are everyone's.
+    move_reasons = CandidateMove.objects.values_list("reason", flat=True)
+    found |= set(move_reasons.filter(candidate__partnership=b)) - set(
+        move_reasons.exclude(candidate__partnership=b)
+    )
+    for share in BriefingShare.objects.filter(candidate__partnership=b):
+        found |= {str(share.code), share.email, share.token_hash}
+    for assessment in DueDiligenceAssessment.objects.filter(candidate__partnership=b):
+        found |= {str(assessment.code), assessment.decision_reason}
+        found |= {a.get("evidence", "") for a in assessment.answers.values() if isinstance(a, dict)}
+    for dismissal in ImpartialityDismissal.objects.filter(partnership=b):
+        found |= {str(dismissal.code), dismissal.reason}
+    for objective in Objective.objects.filter(partnership=b):
+        found |= {str(objective.code), objective.title, objective.description, objective.indicator}
+    found |= set(Commitment.objects.filter(objective__partnership=b).values_list("note", flat=True))
+    for motivation in PartnerMotivation.objects.filter(partner__partnership=b):
+        found |= {motivation.economic, motivation.societal, motivation.legislative, motivation.benefits_other}
+    for profile in AustinProfile.objects.filter(partnership=b):
+        found |= {str(profile.code), profile.note}
+    for given in AustinInput.objects.filter(partnership=b):
+        found |= {str(given.code), given.comment}
+    for body in Body.objects.filter(partnership=b):
+        found |= {str(body.code), body.name, body.mandate}
+    for seat in Seat.objects.filter(body__partnership=b):
+        found |= {str(seat.code), seat.role_title, seat.mandate}
+    for task in Task.objects.filter(partnership=b):
+        found |= {str(task.code), task.title, task.description}
     return found
 
 
@@ -192,6 +585,32 @@ def strings_in(value, found: set[str]) -> set[str]:
     return found
 
 
+def body_of(response) -> str:
+    return (b"".join(response.streaming_content) if response.streaming else response.content).decode()
+
+
+def strings_of(response, text: str) -> set[str]:
+    """Every string of an answer, by its type: JSON values, SVG text and attributes, CSV cells."""
+    content_type = response["Content-Type"]
+    if content_type.startswith("application/json"):
+        return strings_in(json.loads(text), set())
+    if content_type.startswith("image/svg+xml"):
+        found = set()
+        for element in ET.fromstring(text).iter():
+            found |= {element.text or "", element.tail or "", *element.attrib.values()}
+        return {value.strip() for value in found}
+    if content_type.startswith("text/csv"):
+        return {cell for row in csv.reader(io.StringIO(text)) for cell in row}
+    return set(re.split(r"[,\r\n]", text))
+
+
+def leaks(secrets: set[str], text: str, strings: set[str]) -> list[str]:
+    """Secrets found anywhere in the answer: in its raw text (XML/HTML entities resolved, as a browser
+    would), or inside one of its parsed strings (JSON may escape non-ASCII, CSV quotes)."""
+    haystack = "\n".join([html.unescape(text), *strings])
+    return sorted(secret for secret in secrets if secret in haystack)
+
+
 def test_openapi_lists_every_path_and_the_docs_answer(client, world):
     schema = openapi(client)
     assert schema["openapi"].startswith("3.")
@@ -209,11 +628,22 @@ def test_openapi_never_exposes_integer_ids_or_secrets(client, world):
         assert not properties & {"id", "pk", "token", "token_hash", "password", "secret"}, name
 
 
+# What each persona of A must see of A's own formation data: a positive control per collection.
+SEEN_BY_EVERYONE = ("candidate", "objective", "body", "task", "seat", "directory")
+SEEN_BY_COORDINATORS = ("assessment", "briefing")
+# The files (not JSON) are read as what they are: SVG text and attributes, CSV cells.
+FILES_SHOW = {
+    "/api/v1/partnerships/{code}/formation/organogram.svg": ("image/svg+xml", "Sofielund steering board"),
+    "/api/v1/partnerships/{code}/formation/tasks.csv": ("text/csv", "Sofielund evening patrols"),
+    "/api/v1/partnerships/{code}/formation/seats.csv": ("text/csv", "Sofielund chair"),
+}
+
+
 @pytest.mark.parametrize("persona", ["viewer", "member", "coordinator"])
 def test_nothing_of_b_reaches_a_member_of_a(client, world, sides, persona):
     client.force_login(getattr(world, persona))
     operations = get_operations(openapi(client))
-    assert set(operations) >= {p for p in EXPECTED_PATHS if not p.endswith("/revoke")}
+    assert set(operations) <= EXPECTED_PATHS and len(operations) >= 37
     secrets = secrets_of_b(world)
 
     seen: set[str] = set()
@@ -231,20 +661,24 @@ def test_nothing_of_b_reaches_a_member_of_a(client, world, sides, persona):
                 response.status_code,
                 response.content[:300],
             )
-            text = (b"".join(response.streaming_content) if response.streaming else response.content).decode()
-            leaked = sorted(s for s in secrets if s in text)
+            text = body_of(response)
+            strings = strings_of(response, text)
+            leaked = leaks(secrets, text, strings)
             assert not leaked, f"{path} {query} shows B's {leaked}"
-            if response["Content-Type"].startswith("application/json"):
-                strings_in(json.loads(text), seen)
-            else:
-                seen |= set(re.split(r"[,\r\n]", text))
+            if path in FILES_SHOW:
+                content_type, of_a = FILES_SHOW[path]
+                assert response["Content-Type"].startswith(content_type) and of_a in strings, path
+            seen |= strings
 
     assert not seen & secrets
     # A positive control: the probe did see A's objects, so an empty answer cannot pass for safety.
     expected_of_a = {str(world.partnership_a.code), str(world.membership_member.code), world.org_city_a.name}
-    assert expected_of_a <= seen
+    expected_of_a |= {str(sides["A"][key]) for key in SEEN_BY_EVERYONE}
+    expected_of_a |= {"Sofielund steering board", "Sofielund chair", "Sofielund evening patrols"}
+    assert expected_of_a <= seen, expected_of_a - seen
     if persona == "coordinator":
         assert str(sides["A"]["invitation"]) in seen
+        assert {str(sides["A"][key]) for key in SEEN_BY_COORDINATORS} <= seen
         assert any(
             e.hash in seen for e in AuditEvent.objects.filter(partnership_code=str(world.partnership_a.code))
         )
@@ -256,27 +690,52 @@ def test_codes_of_b_answer_404(client, world, sides, persona):
     client.force_login(getattr(world, persona))
     operations = get_operations(openapi(client))
     scoped = [p for p in operations if p.startswith(PARTNERSHIP_SCOPED) or p == "/api/v1/partnerships/{code}"]
-    assert len(scoped) >= 8
+    assert len(scoped) >= 30
     before = AuditEvent.objects.count()
+    tried = 0
     for path, operation in sorted(operations.items()):
-        params = re.findall(r"\{(\w+)\}", path)
-        if not params:
-            continue
-        attempts = [fill(path, sides["B"])]
-        if len(params) > 1:
-            # A's partnership, B's object: the object must be looked up inside A.
-            attempts.append(fill(path, sides["B"], override={"partnership": sides["A"]["partnership"]}))
-        for url in attempts:
+        for url, unknown_url in attempts_with_b(path, sides):
             for query in queries_for(path, operation):
                 response = client.get(url, query)
-                assert response.status_code == 404, (url, response.status_code, response.content[:300])
+                tried += 1
+                where = (url, response.status_code, response.content[:300])
+                if response.status_code != 404 and unknown_url is not None and persona != "coordinator":
+                    # A's partnership, a page of it this persona may not open (coordinators only): the
+                    # refusal comes before any lookup, so it must be exactly the answer for a code that
+                    # exists nowhere; it then tells nothing about B's object.
+                    unknown = client.get(unknown_url, query)
+                    assert response.status_code == unknown.status_code == 403, where
+                    assert response.content == unknown.content, where
+                    assert client.get(fill(path, sides["A"]), query).status_code == 403, where
+                    continue
+                assert response.status_code == 404, where
                 assert response.json()["code"] == "not_found"
+    assert tried >= len(scoped)
     assert AuditEvent.objects.count() == before, "a refused request must record nothing (no export of B)"
+
+
+def attempts_with_b(path: str, sides: dict) -> list[tuple[str, str | None]]:
+    """B's codes throughout; then A's codes for the leading parameters and B's for the rest, each with the
+    same URL where B's codes are replaced by codes that exist nowhere. Each object must be looked up
+    inside the one before it: A's partnership with B's candidate is 404, and so is A's partnership and
+    candidate with B's assessment."""
+    segments = path.split("/")
+    keys = [COLLECTIONS.get(segments[i - 1]) for i, s in enumerate(segments) if re.fullmatch(r"\{\w+\}", s)]
+    if not keys:
+        return []
+    attempts = [(fill(path, sides["B"]), None)]
+    for leading in range(1, len(keys)):
+        override = {key: sides["A"][key] for key in keys[:leading]}
+        if any(key in override for key in keys[leading:]):
+            continue  # the same kind of object named twice (not the case today): cannot mix
+        nowhere = {**override, **{key: uuid.uuid4() for key in keys[leading:]}}
+        attempts.append((fill(path, sides["B"], override=override), fill(path, sides["B"], override=nowhere)))
+    return attempts
 
 
 def test_probe_fails_on_a_path_it_cannot_fill():
     """The probe's own guard: an unknown collection is an error, never a silent skip."""
     with pytest.raises(pytest.fail.Exception, match="does not know how to fill"):
         fill("/api/v1/partnerships/{code}/meetings/{meeting_code}", {"partnership": "x"})
-    with pytest.raises(pytest.fail.Exception, match="query parameter 'q'"):
-        queries_for("/api/v1/x", {"parameters": [{"in": "query", "name": "q", "required": False}]})
+    with pytest.raises(pytest.fail.Exception, match="query parameter 'partner'"):
+        queries_for("/api/v1/x", {"parameters": [{"in": "query", "name": "partner", "required": False}]})

@@ -25,3 +25,11 @@ def test_svg_is_well_formed_accessible_and_escapes_text():
     assert group.find("svg:rect", NS).get("width") == "30"
     assert root.find("svg:text", NS).text == "<script>alert(1)</script>"
     assert "<script>" not in str(picture.render())
+
+
+def test_pictures_on_one_page_never_share_ids():
+    ids = set()
+    for _ in range(50):
+        root = ET.fromstring(str(Svg(width=1, height=1, title="t").render()))  # freed at once
+        ids.add(root.find("svg:title", NS).get("id"))
+    assert len(ids) == 50

@@ -14,15 +14,19 @@ changed by hand in the meantime.
 The history is spread over the past fourteen months with a frozen clock, so the audit trail
 reads as a story and one invitation has genuinely expired.
 
+Apps above partnerships add their part through ``hooks.register_demo`` (this module never imports
+them): formation fills in the formation journey of every partnership (``formation/services/demo.py``).
+
 All people and companies are fictional (addresses under ``.example``); public bodies are named
 for realism only. Every demo account shares one password, ``safepact-demo`` by default.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
@@ -31,6 +35,7 @@ from safepact.accounts.models import Organisation, OrganisationMembership, User
 from safepact.accounts.services import organisation_create, organisation_membership_ensure, user_create
 from safepact.audit.models import AuditEvent
 from safepact.lib import clock
+from safepact.partnerships import hooks
 from safepact.partnerships.models import (
     Invitation,
     Membership,
@@ -318,18 +323,59 @@ PARTNERSHIPS: dict[str, dict] = {
 
 
 class Demo:
-    """Get-or-create steps on a frozen clock that only moves forward."""
+    """Get-or-create steps on a frozen clock that only moves forward.
+
+    Apps above partnerships add their part through ``hooks.register_demo(fn)``: ``fn(demo)`` may add
+    organisations and people (``add_organisations``, ``add_people``) and schedules its steps with
+    ``schedule(days_ago, step)``. A scheduled step runs with the clock at its time, interleaved with the
+    foundation's steps in time order (so every audit chain reads forward); it must be idempotent itself
+    (skip when its object exists) and must not move the clock back.
+    """
 
     def __init__(self, *, password: str, now) -> None:
         self.password = password
         self.now = now
+        self.organisations: dict[str, dict] = dict(ORGANISATIONS)
+        self.people: dict[str, tuple[str, str, str]] = dict(PEOPLE)
+        self._password_hash: str | None = None
         self._last_days_ago: float | None = None
+        self._scheduled: list[tuple[float, int, Callable[[], object]]] = []
+
+    # Extensions -------------------------------------------------------------------------------
+
+    def add_organisations(self, organisations: dict[str, dict]) -> None:
+        clash = set(organisations) & set(self.organisations)
+        if clash:
+            raise RuntimeError(f"demo organisation keys already taken: {sorted(clash)}")
+        self.organisations.update(organisations)
+
+    def add_people(self, people: dict[str, tuple[str, str, str]]) -> None:
+        clash = set(people) & set(self.people)
+        if clash:
+            raise RuntimeError(f"demo people keys already taken: {sorted(clash)}")
+        self.people.update(people)
+
+    def schedule(self, days_ago: float, step: Callable[[], object]) -> None:
+        """Run ``step`` with the clock at ``days_ago``, in time order with the rest of the story."""
+        self._scheduled.append((days_ago, len(self._scheduled), step))
+
+    def _run_scheduled(self, before: float | None = None) -> None:
+        """Run the scheduled steps older than ``before`` days ago (all of them when ``None``), oldest first."""
+        while True:
+            due = [s for s in self._scheduled if before is None or s[0] > before]
+            if not due:
+                return
+            step = min(due, key=lambda s: (-s[0], s[1]))
+            self._scheduled.remove(step)
+            with self.at(step[0]):
+                step[2]()
 
     # Time -------------------------------------------------------------------------------------
 
     @contextmanager
     def at(self, days_ago: float) -> Iterator[None]:
         """Run the block with the clock at ``days_ago`` before the start of the command."""
+        self._run_scheduled(before=days_ago)
         if self._last_days_ago is not None and days_ago > self._last_days_ago:
             raise RuntimeError(
                 f"the demo timeline must move forward ({days_ago} after {self._last_days_ago})"
@@ -340,13 +386,11 @@ class Demo:
 
     # Lookups ----------------------------------------------------------------------------------
 
-    @staticmethod
-    def find_user(key: str) -> User | None:
-        return User.objects.filter(email__iexact=PEOPLE[key][0]).first()
+    def find_user(self, key: str) -> User | None:
+        return User.objects.filter(email__iexact=self.people[key][0]).first()
 
-    @staticmethod
-    def find_org(key: str) -> Organisation | None:
-        spec = ORGANISATIONS[key]
+    def find_org(self, key: str) -> Organisation | None:
+        spec = self.organisations[key]
         if spec.get("registration_number"):
             return Organisation.objects.filter(
                 country=spec["country"], registration_number=spec["registration_number"]
@@ -356,7 +400,7 @@ class Demo:
         ).first()
 
     def org_fields(self, key: str) -> dict:
-        fields = dict(ORGANISATIONS[key])
+        fields = dict(self.organisations[key])
         if fields.get("member_of"):
             umbrella = self.find_org(fields["member_of"])
             if umbrella is None:
@@ -373,17 +417,32 @@ class Demo:
             partner__partnership=self.find_partnership(partnership_key), user=self.find_user(person)
         )
 
+    def partner(self, partnership_key: str, org_key: str) -> Partner:
+        return Partner.objects.select_related("partnership", "organisation").get(
+            partnership=self.find_partnership(partnership_key), organisation=self.find_org(org_key)
+        )
+
     # Steps ------------------------------------------------------------------------------------
 
     def user(self, key: str) -> User:
         """A person with the shared demo password (which the password validators would refuse)."""
         user = self.find_user(key)
         if user is None:
-            email, full_name, language = PEOPLE[key]
+            email, full_name, language = self.people[key]
             user = user_create(email=email, full_name=full_name, password=None, language=language)
-            user.set_password(self.password)
+            # Every demo account shares the one published password: hash it once (a slow hash per
+            # account would make up most of the command's time).
+            if self._password_hash is None:
+                self._password_hash = make_password(self.password)
+            user.password = self._password_hash
             user.save(update_fields=["password"])
         return user
+
+    def organisation(self, key: str, *, by: str) -> Organisation:
+        """An organisation registered by ``by`` (who need not work there)."""
+        return self.find_org(key) or organisation_create(
+            actor=self.user(by), join=False, **self.org_fields(key)
+        )
 
     def works_at(self, person: str, org_key: str, *, job_title: str = "", **flags) -> OrganisationMembership:
         """``person`` belongs to an existing organisation, with a job title and flags."""
@@ -433,7 +492,11 @@ class Demo:
                 else {"new_organisation": self.org_fields(org_key)}
             )
             _invitation, token = invitation_create(
-                actor=self.user(by), partnership=partnership, email=PEOPLE[person][0], role=role, **target
+                actor=self.user(by),
+                partnership=partnership,
+                email=self.people[person][0],
+                role=role,
+                **target,
             )
         with self.at(days_ago - 1):
             self.works_at(person, org_key, job_title=job_title, **flags)
@@ -505,6 +568,13 @@ class Demo:
     # The story, in the order it happened ------------------------------------------------------
 
     def build(self) -> None:
+        # The apps above partnerships (formation, ...) schedule their part of the story first.
+        for extend in hooks.demo_extensions():
+            extend(self)
+        self.build_foundation()
+        self._run_scheduled()  # what the extensions scheduled after the foundation's last step
+
+    def build_foundation(self) -> None:
         # Sofielund, Malmö: started fourteen months ago by the city's development coordinator.
         self.found(
             "sofielund",
@@ -847,10 +917,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({added} audit events recorded)."))
         else:
             self.stdout.write("Demo data already loaded: nothing changed.")
-        self._summary(password)
+        self._summary(password, demo.people)
 
-    def _summary(self, password: str) -> None:
-        emails = [email for email, _name, _language in PEOPLE.values()]
+    def _summary(self, password: str, people: dict[str, tuple[str, str, str]]) -> None:
+        emails = [email for email, _name, _language in people.values()]
         users = {u.email: u for u in User.objects.filter(email__in=emails)}
         memberships = (
             Membership.objects.filter(user__in=users.values())
@@ -876,4 +946,9 @@ class Command(BaseCommand):
             tfa = "2FA" if _two_factor_required(user) else "   "
             places = "; ".join(by_user.get(user.pk, [])) or "no partnership"
             self.stdout.write(f"  {email:<{width}}  {tfa}  {user.full_name}: {places}")
-        self.stdout.write(f"Open invitations: {PENDING_INVITEE} (pending), {EXPIRED_INVITEE} (expired).")
+        invitations = Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True).order_by(
+            "pk"
+        )
+        if invitations:
+            listed = ", ".join(f"{i.email} ({i.state})" for i in invitations)
+            self.stdout.write(f"Open invitations: {listed}.")
