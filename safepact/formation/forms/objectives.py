@@ -15,7 +15,7 @@ class ObjectiveForm(forms.Form):
     indicator = forms.CharField(
         label=_("Indicator"),
         max_length=300,
-        help_text=_("How you will know it is achieved, e.g. “20% fewer burglaries than in 2024”."),
+        help_text=_("How you will know it is achieved, e.g. “a fifth fewer burglaries than in 2024”."),
     )
     target_date = forms.DateField(
         label=_("Target date"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -59,7 +59,7 @@ class FigureForm(forms.Form):
         max_length=200,
         help_text=_("For example: reported burglaries in Sofielund."),
     )
-    value = forms.DecimalField(label=_("Value"), max_digits=14, decimal_places=2)
+    value = forms.DecimalField(label=_("Value"), max_digits=14, decimal_places=2, localize=True)
     unit = forms.CharField(
         label=_("Unit"),
         max_length=50,

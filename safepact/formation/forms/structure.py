@@ -64,6 +64,7 @@ class SeatForm(forms.Form):
         max_value=Decimal(200),
         decimal_places=1,
         max_digits=4,
+        localize=True,
         initial=Decimal(0),
         required=False,
         help_text=_("The time this role is expected to take, 0 to 200."),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from statistics import mean
 
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -58,14 +59,14 @@ def stage_fit(*, scores: dict, declared_stage: str) -> StageFit:
     low, high = STAGE_RANGES.get(declared_stage, (0, 100))
     fits = low <= average <= high
     stage_label = dict(AustinStage.choices).get(declared_stage, declared_stage)
-    params = {"stage": stage_label, "average": f"{average:g}", "low": low, "high": high}
+    params = {"stage": stage_label, "average": number_format(average, decimal_pos=1), "low": low, "high": high}
     if fits:
         message = _("The declared stage, %(stage)s, fits the average position of %(average)s.") % params
     elif average < low:
         message = (
             _(
                 "The declared stage is %(stage)s, but the positions average only %(average)s: "
-                "a %(stage)s partnership averages from %(low)s to %(high)s."
+                "for that stage the average lies between %(low)s and %(high)s."
             )
             % params
         )
@@ -73,7 +74,7 @@ def stage_fit(*, scores: dict, declared_stage: str) -> StageFit:
         message = (
             _(
                 "The declared stage is %(stage)s, but the positions average %(average)s: "
-                "a %(stage)s partnership averages from %(low)s to %(high)s."
+                "for that stage the average lies between %(low)s and %(high)s."
             )
             % params
         )

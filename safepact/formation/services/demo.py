@@ -2,8 +2,10 @@
 
 Registered through ``hooks.register_demo`` (partnerships never imports formation). Everything is made by
 the formation services, as a coordinator or a member would through the pages, on the demo's frozen
-clock: each step is scheduled at its moment in the story (``demo.schedule``) and skips itself when its
-object exists already, so a second run changes nothing.
+clock: each step is scheduled at its moment in the story (``demo.schedule``) and skips itself when it
+happened already: when its object exists, or, for what people can delete or undo by hand (objectives,
+commitments, bodies, tasks, motives, Austin input, a step marked not applicable), when its audit event
+exists. So a second run changes nothing and never undoes what people changed in the meantime.
 
 * **Sofielund** (active, fully formed): directory profiles, a TLP:GREEN problem statement with figures,
   four ranked objectives with commitments and motives of every partner, three Austin profiles moving
@@ -30,16 +32,14 @@ from functools import partial
 
 from django.utils import timezone
 
+from safepact.audit.models import AuditEvent
 from safepact.formation.models import (
-    AustinInput,
     AustinProfile,
     Body,
     BriefingShare,
     Candidate,
     CandidateStage,
     ClaimedStep,
-    ClaimedStepDecision,
-    Commitment,
     DirectoryProfile,
     DueDiligenceAssessment,
     DueDiligenceDecision,
@@ -47,9 +47,7 @@ from safepact.formation.models import (
     ImpartialityRule,
     Level,
     Objective,
-    PartnerMotivation,
     ProblemStatement,
-    Task,
 )
 from safepact.formation.selectors.diligence import ADMITTED, candidate_admission, open_assessment
 from safepact.formation.selectors.pipeline import TRANSITIONS, candidate_reasons, impartiality_warnings
@@ -805,6 +803,15 @@ class FormationDemo:
     def objective(self, key: str, title: str) -> Objective | None:
         return Objective.objects.filter(partnership=self.demo.find_partnership(key), title=title).first()
 
+    def happened(self, key: str, action: str, *, target=None, **after) -> bool:
+        """Whether the partnership's audit trail holds ``action`` (on ``target``, with these ``after`` values)."""
+        events = AuditEvent.objects.filter(
+            partnership_code=str(self.demo.find_partnership(key).code), action=action
+        )
+        if target is not None:
+            events = events.filter(target_code=str(target.code))
+        return events.filter(**{f"after__{name}": value for name, value in after.items()}).exists()
+
     # Steps ----------------------------------------------------------------------------------------------
 
     def newcomer(self, org_key: str) -> None:
@@ -852,7 +859,7 @@ class FormationDemo:
     def objectives(self, key: str, *, by: str, objectives) -> None:
         partnership, actor = self.demo.find_partnership(key), self.demo.user(by)
         for title, indicator, target_in_days, description in objectives:
-            if self.objective(key, title) is None:
+            if not self.happened(key, "formation.objective.created", title=title):
                 objective_create(
                     actor=actor,
                     partnership=partnership,
@@ -865,11 +872,13 @@ class FormationDemo:
     def voice(self, key: str, org_key: str, *, by: str, motives: dict | None = None, commits=()) -> None:
         """A partner (or its coordinator) states its motives and commits to objectives: ``(title, note)``."""
         partner, actor = self.demo.partner(key, org_key), self.demo.user(by)
-        if motives and not PartnerMotivation.objects.filter(partner=partner).exists():
+        if motives and not self.happened(key, "formation.motivation.updated", target=partner):
             motivation_set(actor=actor, partner=partner, **motives)
         for title, note in commits:
             objective = self.objective(key, title)
-            if objective and not Commitment.objects.filter(objective=objective, partner=partner).exists():
+            if objective and not self.happened(
+                key, "formation.commitment.added", partner=partner.organisation.name, objective=title
+            ):
                 commitment_add(actor=actor, objective=objective, partner=partner, note=note)
 
     def austin_profile(self, key: str, *, by: str, scores: dict, stage: str, note: str) -> None:
@@ -885,7 +894,7 @@ class FormationDemo:
 
     def austin_input(self, key: str, org_key: str, *, by: str, positions: dict, comments: dict) -> None:
         partner = self.demo.partner(key, org_key)
-        if not AustinInput.objects.filter(partner=partner).exists():
+        if not self.happened(key, "formation.austin_input.given", target=partner):
             austin_input_give(
                 actor=self.demo.user(by), partner=partner, positions=positions, comments=comments
             )
@@ -895,7 +904,7 @@ class FormationDemo:
     ) -> None:
         """A body and its seats: ``(org_key, person key or None, role, hours per month)``."""
         partnership, actor = self.demo.find_partnership(key), self.demo.user(by)
-        if Body.objects.filter(partnership=partnership, name=name).exists():
+        if self.happened(key, "formation.body.created", name=name):
             return
         body = body_create(
             actor=actor,
@@ -917,7 +926,7 @@ class FormationDemo:
 
     def task(self, key: str, *, by: str, title: str, description: str, raci: dict[str, str]) -> None:
         partnership, actor = self.demo.find_partnership(key), self.demo.user(by)
-        if Task.objects.filter(partnership=partnership, title=title).exists():
+        if self.happened(key, "formation.task.created", title=title):
             return
         task = task_create(actor=actor, partnership=partnership, title=title, description=description)
         for org_key, letter in raci.items():
@@ -925,7 +934,7 @@ class FormationDemo:
 
     def not_applicable(self, key: str, *, by: str, step: str, reason: str) -> None:
         partnership = self.demo.find_partnership(key)
-        if not ClaimedStepDecision.objects.filter(partnership=partnership, step=step).exists():
+        if not self.happened(key, "formation.claimed_step.not_applicable", step=step):
             claimed_step_set_not_applicable(
                 actor=self.demo.user(by), partnership=partnership, step=step, reason=reason
             )
@@ -1314,6 +1323,18 @@ class FormationDemo:
         for i, (title, description, raci) in enumerate(tasks):
             at(380.8 - i * 0.1, self.task, key, by="karin", title=title, description=description, raci=raci)
         at(
+            378,
+            self.dismiss,
+            key,
+            "bostader",
+            by="karin",
+            rule=ImpartialityRule.SOLE_COMPANY,
+            reason=(
+                "The other property owners take part through their association, Fastighetsägare i "
+                "Sofielund, of which Sofielunds Bostäder is a member."
+            ),
+        )
+        at(
             366,
             self.voice,
             key,
@@ -1573,6 +1594,30 @@ class FormationDemo:
                 ("buitenboord", "bart", "Dealer's expert", "2"),
                 ("politie_water", "pieter", "Police expert", "2"),
             ],
+        )
+        at(
+            263,
+            self.task,
+            key,
+            by="anders",
+            title="List of identifiers to record for a boat and its engine",
+            description="Hull number, engine serial number and transom plate, as the SIS can hold them.",
+            raci={
+                "watersport": "R",
+                "polisen": "A",
+                "politie_water": "C",
+                "forsakring": "C",
+                "buitenboord": "I",
+            },
+        )
+        at(
+            262.5,
+            self.task,
+            key,
+            by="anders",
+            title="Checklist for checking a suspicious engine",
+            description="",
+            raci={"politie_water": "R", "polisen": "A", "buitenboord": "C", "forsakring": "I"},
         )
         at(
             262,

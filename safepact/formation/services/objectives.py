@@ -58,7 +58,7 @@ def register() -> None:
             "formation.settings.changed": gettext_lazy("Formation settings changed"),
         },
         {
-            "formation": gettext_lazy("Formation"),
+            "formation": gettext_lazy("Forming the partnership"),
             "formation.objective": gettext_lazy("Objectives"),
             "formation.motivation": gettext_lazy("Motives"),
             "formation.commitment": gettext_lazy("Commitments"),

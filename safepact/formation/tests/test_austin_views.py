@@ -130,7 +130,7 @@ def test_declared_stage_mismatch_is_warned(client, world):
     response = client.post(url("austin_profile", world), profile_form(25, "integrative"), follow=True)
     html = response.content.decode()
     assert AustinProfile.objects.count() == 1, "a mismatch is allowed, with a warning"
-    assert "message-warning" in html and "averages from 50 to 100" in html
+    assert "message-warning" in html and "the average lies between 50 and 100" in html
     assert 'data-fits="false"' in html
     client.post(url("austin_profile", world), profile_form(75, "integrative"))
     html = client.get(url("austin", world)).content.decode()

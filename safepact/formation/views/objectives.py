@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from safepact.formation.forms.objectives import (
@@ -202,7 +203,11 @@ def focus_limit(request, code):
         return _render_page(request, partnership, settings_form=form)
     messages.success(
         request,
-        _("The focus limit is now %(limit)s active objectives.")
+        ngettext(
+            "The focus limit is now %(limit)s active objective.",
+            "The focus limit is now %(limit)s active objectives.",
+            form.cleaned_data["focus_limit"],
+        )
         % {"limit": form.cleaned_data["focus_limit"]},
     )
     return redirect(_page_url(partnership.code, "focus"))
