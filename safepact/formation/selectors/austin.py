@@ -59,7 +59,12 @@ def stage_fit(*, scores: dict, declared_stage: str) -> StageFit:
     low, high = STAGE_RANGES.get(declared_stage, (0, 100))
     fits = low <= average <= high
     stage_label = dict(AustinStage.choices).get(declared_stage, declared_stage)
-    params = {"stage": stage_label, "average": number_format(average, decimal_pos=1), "low": low, "high": high}
+    params = {
+        "stage": stage_label,
+        "average": number_format(average, decimal_pos=1),
+        "low": low,
+        "high": high,
+    }
     if fits:
         message = _("The declared stage, %(stage)s, fits the average position of %(average)s.") % params
     elif average < low:

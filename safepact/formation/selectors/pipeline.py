@@ -291,7 +291,17 @@ def suggestion_list(*, user, partnership: Partnership, limit: int = SUGGESTION_L
         _score(composition, p.organisation, p, past.get(p.organisation_id, 0)) for p in profiles.iterator()
     ]
     scored = [s for s in scored if s.score > 0]
-    scored.sort(key=lambda s: (-s.score, s.organisation.name.lower(), s.organisation.pk))
+    # Organisations in the partnership's own country first; from abroad only after them (a cross-border
+    # partnership still sees them, a local one is not offered a foreign police force first).
+    home = str(partnership.country)
+    scored.sort(
+        key=lambda s: (
+            str(s.organisation.country) != home,
+            -s.score,
+            s.organisation.name.lower(),
+            s.organisation.pk,
+        )
+    )
     return scored[:limit]
 
 
@@ -402,7 +412,10 @@ class ImpartialityWarning:
 
 
 def _pick_umbrella(subject: Organisation, umbrellas: list[Organisation]) -> Organisation | None:
-    """The subject's own trade association first, then one of the same country, then any."""
+    """The subject's own trade association first, then one of its sector in the same country.
+
+    Trade associations are national: one abroad is no alternative for approaching a sector here.
+    """
     same_sector = [u for u in umbrellas if u.sector == subject.sector]
     for umbrella in same_sector:
         if umbrella.pk == subject.member_of_id:
@@ -410,7 +423,7 @@ def _pick_umbrella(subject: Organisation, umbrellas: list[Organisation]) -> Orga
     for umbrella in same_sector:
         if umbrella.country == subject.country:
             return umbrella
-    return same_sector[0] if same_sector else None
+    return None
 
 
 def impartiality_warnings(*, user, partnership: Partnership, organisation=None) -> list[ImpartialityWarning]:
@@ -421,7 +434,8 @@ def impartiality_warnings(*, user, partnership: Partnership, organisation=None) 
       has a trade association (kind umbrella) with a published directory profile, unless a trade
       association of that sector already takes part or is an open candidate.
     * ``sole_company``: a business that is, or would be, the only company of its sector; counted are the
-      active and invited business partners and the invited candidates, plus the business itself.
+      active and invited business partners and the invited candidates, plus the business itself; not
+      when a trade association of that sector takes part or is an open candidate.
     Sector "other" says nothing about competitors and is left out of both rules.
     """
     partnership = get_partnership_for_user(user, partnership.code, manage=True)
@@ -476,7 +490,8 @@ def impartiality_warnings(*, user, partnership: Partnership, organisation=None) 
                         dismissal=dismissals.get((org.pk, ImpartialityRule.UMBRELLA_EXISTS)),
                     )
                 )
-        if len(counted.get(org.sector, set()) | {org.pk}) == 1:
+        # A sector whose trade association takes part is represented impartially already.
+        if org.sector not in umbrella_taken and len(counted.get(org.sector, set()) | {org.pk}) == 1:
             warnings.append(
                 ImpartialityWarning(
                     rule=ImpartialityRule.SOLE_COMPANY,

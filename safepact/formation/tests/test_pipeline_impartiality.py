@@ -87,6 +87,20 @@ def test_the_own_association_then_the_same_country_is_preferred(world):
     assert alternatives == {"Coop Malmö": own, "Ica Malmö": swedish}
 
 
+def test_a_trade_association_abroad_is_no_alternative(world):
+    candidate(world, profiled_org("Ica Malmö", sector="retail", country="SE"))
+    profiled_org("Detailhandel Nederland", kind="umbrella", sector="retail", country="NL")
+    assert (UMBRELLA, "Ica Malmö") not in pairs(world)
+
+
+def test_a_sole_company_is_not_warned_when_its_trade_association_takes_part(world):
+    candidate(world, profiled_org("Ica Malmö", sector="retail"))
+    assert (SOLE, "Ica Malmö") in pairs(world)
+    handel = profiled_org("Svensk Handel", kind="umbrella", sector="retail")
+    partner(world, handel, status="active")
+    assert (SOLE, "Ica Malmö") not in pairs(world)
+
+
 def test_no_umbrella_warning_once_the_association_takes_part(world):
     candidate(world, profiled_org("Ica Malmö", sector="retail"))
     handel = profiled_org("Svensk Handel", kind="umbrella", sector="retail")

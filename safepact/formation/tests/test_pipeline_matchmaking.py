@@ -136,6 +136,25 @@ def test_at_most_ten_suggestions_best_first(world):
     assert [s.score for s in suggestions] == sorted((s.score for s in suggestions), reverse=True)
 
 
+def test_organisations_at_home_come_before_better_scoring_ones_abroad(world):
+    # A foreign police force sharing every crime area scores higher than a local shop, but a local
+    # partnership is offered its own country's organisations first.
+    profiled_org(
+        "Politie Oost-Brabant",
+        kind="law_enforcement",
+        sector="policing_justice",
+        country="NL",
+        crime_areas=["burglary", "nuisance"],
+        capabilities=["patrols", "information"],
+        regions="Noord-Brabant",
+    )
+    profiled_org("Malmö Hörnbutik", crime_areas=["burglary"], regions="Elsewhere")
+    suggestions = suggest(world)
+    names = [s.organisation.name for s in suggestions]
+    assert names.index("Malmö Hörnbutik") < names.index("Politie Oost-Brabant")
+    assert by_name(suggestions)["Politie Oost-Brabant"].score > by_name(suggestions)["Malmö Hörnbutik"].score
+
+
 @pytest.mark.parametrize("count", [5, 40])
 def test_suggestions_use_a_fixed_number_of_queries(world, django_assert_max_num_queries, count):
     bulk_profiles(count, crime_areas=["burglary"])
