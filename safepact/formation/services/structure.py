@@ -162,7 +162,7 @@ def body_update(*, actor, body: Body, **changes) -> Body:
         raise ValidationError({sorted(unknown)[0]: _("This field cannot be changed.")})
     partnership = body.partnership
     _recheck(actor, partnership)
-    body = Body.objects.select_for_update().select_related("parent").get(pk=body.pk)
+    body = Body.objects.select_for_update(of=("self",)).select_related("parent").get(pk=body.pk)
     before = _body_snapshot(body)
     if "name" in changes:
         body.name = _clean_text(changes["name"], "name", required=True)
@@ -324,7 +324,7 @@ def seat_update(*, actor, seat: Seat, **changes) -> Seat:
     partnership = seat.body.partnership
     _recheck(actor, partnership)
     seat = (
-        Seat.objects.select_for_update()
+        Seat.objects.select_for_update(of=("self",))
         .select_related("body", "partner__organisation", "person")
         .get(pk=seat.pk)
     )
