@@ -182,6 +182,9 @@ def objective_update(*, actor, objective: Objective, reason: str = "", **changes
         raise ValidationError({sorted(unknown)[0]: _("This field cannot be changed here.")})
     before = _snapshot(objective)
     for name, value in changes.items():
+        field = Objective._meta.get_field(name)
+        if value is None and not field.null and field.get_internal_type() in ("CharField", "TextField"):
+            value = ""  # full_clean() skips blank-able fields, so null would reach the database
         setattr(objective, name, value.strip() if isinstance(value, str) else value)
     _full_clean(objective)
     after = _snapshot(objective)

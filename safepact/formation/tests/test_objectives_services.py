@@ -340,3 +340,18 @@ def test_commitments_set_adds_and_removes(world):
     commitments_set(actor=world.member, partner=city, commitments={three: ""})
     assert list(Commitment.objects.values_list("objective__title", flat=True)) == ["Objective 3"]
     assert AuditEvent.objects.filter(action="formation.commitment.removed").count() == 2
+
+
+def test_clearing_the_description_with_null_stores_an_empty_text(world):
+    from safepact.formation.services.objectives import objective_create, objective_update
+
+    objective = objective_create(
+        actor=world.coordinator,
+        partnership=world.partnership_a,
+        title="Fewer burglaries",
+        indicator="Reported burglaries",
+        description="Some text",
+    )
+    objective_update(actor=world.coordinator, objective=objective, description=None)
+    objective.refresh_from_db()
+    assert objective.description == ""
