@@ -212,6 +212,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+# Bounds the SQL OFFSET: a huge one would overflow the database integer and answer 500.
+NINJA_PAGINATION_MAX_OFFSET = 1_000_000
 
 LOGGING = {
     "version": 1,

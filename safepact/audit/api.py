@@ -11,7 +11,7 @@ from uuid import UUID
 from django.db import transaction
 from django.http import StreamingHttpResponse
 from ninja import Query, Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from safepact.accounts.schemas import with_errors
 from safepact.audit import exports
@@ -20,6 +20,7 @@ from safepact.audit.schemas import AuditEventOut, AuditExportOut, AuditFilter, E
 from safepact.audit.selectors import audit_chain_head, audit_export_events
 from safepact.audit.services import audit_record_export
 from safepact.lib import clock
+from safepact.lib.pagination import LimitOffsetPagination
 from safepact.partnerships.selectors import get_partnership_for_user
 
 router = Router(tags=["audit"])

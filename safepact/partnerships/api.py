@@ -11,10 +11,11 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from safepact.accounts.schemas import OrganisationOut, with_errors
 from safepact.accounts.selectors import organisation_list_for_user_memberships
+from safepact.lib.pagination import LimitOffsetPagination
 from safepact.partnerships import services
 from safepact.partnerships.models import PartnerStatus
 from safepact.partnerships.schemas import (

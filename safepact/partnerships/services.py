@@ -69,6 +69,13 @@ def _active_coordinators(partnership: Partnership):
     )
 
 
+def _lock_partnership(actor, partnership: Partnership) -> None:
+    """Serialise changes that could remove the last coordinator (two coordinators demoting each other),
+    then check again that the actor is still a coordinator: a concurrent change may have demoted them."""
+    Partnership.objects.select_for_update().filter(pk=partnership.pk).values_list("pk", flat=True).first()
+    get_partnership_for_user(actor, partnership.code, manage=True)
+
+
 def _ensure_a_coordinator_remains(partnership: Partnership) -> None:
     if not _active_coordinators(partnership).exists():
         raise ValidationError(_("A partnership needs at least one active coordinator."))
@@ -186,6 +193,7 @@ def partner_add(
 @transaction.atomic
 def partner_set_status(*, actor, partner: Partner, status: str, reason: str = "") -> Partner:
     partnership = get_partnership_for_user(actor, partner.partnership.code, manage=True)
+    _lock_partnership(actor, partnership)
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if status not in PartnerStatus.values:
         raise ValidationError({"status": _("Unknown partner status.")})
@@ -217,6 +225,7 @@ def partner_set_status(*, actor, partner: Partner, status: str, reason: str = ""
 @transaction.atomic
 def member_set_role(*, actor, membership: Membership, role: str, reason: str = "") -> Membership:
     partnership = get_partnership_for_user(actor, membership.partner.partnership.code, manage=True)
+    _lock_partnership(actor, partnership)
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
@@ -242,6 +251,7 @@ def member_set_role(*, actor, membership: Membership, role: str, reason: str = "
 @transaction.atomic
 def member_set_status(*, actor, membership: Membership, status: str, reason: str = "") -> Membership:
     partnership = get_partnership_for_user(actor, membership.partner.partnership.code, manage=True)
+    _lock_partnership(actor, partnership)
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     if status not in MembershipStatus.values:
         raise ValidationError({"status": _("Unknown member status.")})

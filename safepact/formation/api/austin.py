@@ -7,7 +7,7 @@ Any member reads; coordinators record profiles; members give input for their own
 from uuid import UUID
 
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from safepact.accounts.schemas import with_errors
 from safepact.formation.schemas.austin import (
@@ -23,6 +23,7 @@ from safepact.formation.selectors.austin import (
 )
 from safepact.formation.selectors.objectives import get_partner_to_speak_for
 from safepact.formation.services import austin as services
+from safepact.lib.pagination import LimitOffsetPagination
 from safepact.partnerships.selectors import get_partnership_for_user
 
 router = Router(tags=["formation"])

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ValidationError as PydanticValidationError
 
 from safepact.accounts.schemas import with_errors
@@ -35,6 +35,7 @@ from safepact.formation.selectors.diligence import (
     get_diligence_candidate_for_user,
 )
 from safepact.formation.services import diligence as services
+from safepact.lib.pagination import LimitOffsetPagination
 
 router = Router(tags=["formation"])
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from safepact.accounts.schemas import with_errors
 from safepact.formation.schemas.directory import (
@@ -26,6 +26,7 @@ from safepact.formation.selectors.directory import (
     get_own_organisation_for_user,
 )
 from safepact.formation.services import directory as services
+from safepact.lib.pagination import LimitOffsetPagination
 
 router = Router(tags=["formation: directory"])
 

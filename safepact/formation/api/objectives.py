@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from safepact.accounts.schemas import with_errors
 from safepact.formation.schemas.objectives import (
@@ -37,6 +37,7 @@ from safepact.formation.selectors.objectives import (
     objective_list,
 )
 from safepact.formation.services import objectives as services
+from safepact.lib.pagination import LimitOffsetPagination
 from safepact.partnerships.selectors import get_partnership_for_user
 
 router = Router(tags=["formation"])

@@ -8,7 +8,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from safepact.accounts.schemas import with_errors
 from safepact.formation.schemas.pipeline import (
@@ -33,6 +33,7 @@ from safepact.formation.selectors.pipeline import (
     suggestion_list,
 )
 from safepact.formation.services import pipeline as services
+from safepact.lib.pagination import LimitOffsetPagination
 from safepact.partnerships.selectors import get_partnership_for_user, organisations_visible_to
 
 router = Router(tags=["formation: candidates"])

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from safepact.accounts.schemas import with_errors
 from safepact.formation.schemas.structure import (
@@ -29,6 +29,7 @@ from safepact.formation.schemas.structure import (
 )
 from safepact.formation.selectors import structure as selectors
 from safepact.formation.services import structure as services
+from safepact.lib.pagination import LimitOffsetPagination
 from safepact.partnerships.selectors import get_partnership_for_user
 
 router = Router(tags=["formation: structure"])

@@ -19,6 +19,7 @@ from safepact.formation.models import DirectoryProfile
 
 NOT_FOUND = _("Directory profile not found.")
 MAX_WORDS = 8
+MAX_PAGE = 10**6  # a page number beyond this is "past the end"; keeps the SQL offset within a bigint
 
 
 def _parse_code(code) -> UUID | None:
@@ -80,7 +81,7 @@ def directory_page(*, user, number=1, per_page: int = 25, **filters) -> Page:
     profiles = directory_search(user=user, **filters)
     paginator = Paginator(profiles, per_page)
     try:
-        number = max(int(number), 1)
+        number = min(max(int(number), 1), MAX_PAGE)
     except (TypeError, ValueError):
         number = 1
     offset = (number - 1) * per_page

@@ -93,6 +93,18 @@ def _move_to_assessing(*, actor, candidate: Candidate) -> None:
 
 
 def _refuse_if_open(candidate: Candidate) -> None:
+    # Four eyes: a high-risk admission awaiting a second coordinator cannot be overtaken by a new
+    # assessment that the same coordinator could decide alone.
+    if selectors.candidate_admission(candidate) == "pending_approval":
+        raise ValidationError(
+            {
+                "candidate": _(
+                    "A high-risk admission of %(organisation)s awaits a second coordinator's approval: "
+                    "it must be approved before a new assessment can start."
+                )
+                % {"organisation": candidate.organisation.name}
+            }
+        )
     if selectors.open_assessment(candidate) is not None:
         raise ValidationError(
             {

@@ -315,6 +315,17 @@ def test_a_second_coordinator_approves(world, dd):
         assessment_approve(actor=dd.coordinator2, assessment=assessment)
 
 
+def test_no_new_assessment_can_overtake_a_pending_high_risk_admission(world, dd):
+    assessment = decided(world, dd, **HIGH)
+    for start in (services.assessment_reassess, services.assessment_start):
+        with pytest.raises(ValidationError, match="second coordinator"):
+            start(actor=world.coordinator, candidate=dd.candidate)
+    assert DueDiligenceAssessment.objects.filter(candidate=dd.candidate).count() == 1
+    assessment_approve(actor=dd.coordinator2, assessment=assessment, reason="Seen the file.")
+    services.assessment_reassess(actor=world.coordinator, candidate=dd.candidate)
+    assert DueDiligenceAssessment.objects.filter(candidate=dd.candidate).count() == 2
+
+
 @pytest.mark.parametrize(
     ("persona", "error"), [("member", PermissionDenied), ("viewer", PermissionDenied), ("outsider", Http404)]
 )
