@@ -182,8 +182,10 @@ def _composition(partnership: Partnership) -> _Composition:
     present = Partner.objects.filter(partnership=partnership, status__in=PRESENT_STATUSES)
     rows = list(present.values_list("organisation__kind", "organisation__sector"))
     capabilities = set()
+    # Only published profiles: a draft is for its own organisation's eyes, and its capabilities must not
+    # be inferable from which "capability the partnership lacks" reasons appear.
     for values in DirectoryProfile.objects.filter(
-        organisation_id__in=present.values("organisation_id")
+        organisation_id__in=present.values("organisation_id"), published=True
     ).values_list("capabilities", flat=True):
         capabilities.update(values or [])
     return _Composition(

@@ -12,7 +12,7 @@ from safepact.formation.selectors.pipeline import (
     reason_texts,
     suggestion_list,
 )
-from safepact.formation.services.directory import directory_profile_save
+from safepact.formation.services.directory import directory_profile_save, directory_profile_set_published
 from safepact.formation.services.pipeline import candidate_add
 from safepact.formation.tests.directory_helpers import bulk_profiles, profiled_org
 from safepact.partnerships.services import partner_add, partnership_create
@@ -76,12 +76,24 @@ def test_sector_and_capabilities_count_only_what_the_partnership_lacks(world):
     directory_profile_save(
         actor=world.member, organisation=world.org_city_a, summary="City", capabilities=["cameras"]
     )
+    directory_profile_set_published(actor=world.member, organisation=world.org_city_a, published=True)
     profiled_org("Ica Malmö", sector="retail", capabilities=["cameras", "patrols"], regions="")
     [suggestion] = suggest(world)
     reasons = {r["code"]: r["params"] for r in suggestion.reasons}
     assert reasons["capabilities"] == {"capabilities": ["patrols"]}
     assert reasons["sector_missing"] == {"sector": "retail"}
     assert "kind_missing" not in reasons  # the partnership already has a business
+
+
+def test_a_partners_unpublished_profile_does_not_shape_the_reasons(world):
+    # A draft is for its own organisation only: its capabilities must not be inferable from suggestions.
+    directory_profile_save(
+        actor=world.member, organisation=world.org_city_a, summary="City", capabilities=["cameras"]
+    )
+    profiled_org("Ica Malmö", sector="retail", capabilities=["cameras", "patrols"], regions="")
+    [suggestion] = suggest(world)
+    reasons = {r["code"]: r["params"] for r in suggestion.reasons}
+    assert reasons["capabilities"] == {"capabilities": ["cameras", "patrols"]}
 
 
 def test_past_partnerships_on_overlapping_crime_are_counted_never_named(world):
