@@ -79,3 +79,16 @@ def audit_record_export(*, actor, partnership, fmt: str, count: int) -> None:
         partnership=partnership,
         after={"format": fmt, "events": count},
     )
+
+
+def audit_record_changes(*, before: dict, after: dict, **event) -> AuditEvent | None:
+    """Record an update with only the fields that changed (old and new values); nothing if none did.
+
+    ``before`` and ``after`` are snapshots with the same keys; ``event`` is passed on to ``audit_record``.
+    """
+    changed = [key for key in after if before.get(key) != after[key]]
+    if not changed:
+        return None
+    return audit_record(
+        before={key: before.get(key) for key in changed}, after={key: after[key] for key in changed}, **event
+    )

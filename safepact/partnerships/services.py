@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from safepact.accounts.models import Organisation, hash_token
 from safepact.accounts.services import organisation_create, organisation_membership_ensure
-from safepact.audit.services import audit_record
+from safepact.audit.services import audit_record, audit_record_changes
 from safepact.lib import clock
 from safepact.partnerships import hooks
 from safepact.partnerships.models import (
@@ -146,16 +146,15 @@ def partnership_update(*, actor, partnership: Partnership, reason: str = "", **c
     partnership.full_clean()
     partnership.save()
     after = _snapshot(partnership, changes)
-    if before != after:
-        audit_record(
-            actor=actor,
-            action="partnerships.partnership.updated",
-            target=partnership,
-            partnership=partnership,
-            before={k: v for k, v in before.items() if before[k] != after[k]},
-            after={k: v for k, v in after.items() if before[k] != after[k]},
-            reason=reason,
-        )
+    audit_record_changes(
+        actor=actor,
+        action="partnerships.partnership.updated",
+        target=partnership,
+        partnership=partnership,
+        reason=reason,
+        before=before,
+        after=after,
+    )
     _recheck(actor, partnership, manage=True)
     return partnership
 

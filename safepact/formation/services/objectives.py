@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from safepact.audit.selectors import register_action_labels
-from safepact.audit.services import audit_record
+from safepact.audit.services import audit_record, audit_record_changes
 from safepact.formation.models import (
     Benefit,
     Commitment,
@@ -188,17 +188,17 @@ def objective_update(*, actor, objective: Objective, reason: str = "", **changes
         setattr(objective, name, value.strip() if isinstance(value, str) else value)
     _full_clean(objective)
     after = _snapshot(objective)
-    if after != before:
+    if before != after:
         objective.save(update_fields=list(changes))
-        audit_record(
-            actor=actor,
-            action="formation.objective.updated",
-            target=objective,
-            partnership=partnership,
-            before={k: v for k, v in before.items() if before[k] != after[k]},
-            after={k: v for k, v in after.items() if before[k] != after[k]},
-            reason=reason,
-        )
+    audit_record_changes(
+        actor=actor,
+        action="formation.objective.updated",
+        target=objective,
+        partnership=partnership,
+        reason=reason,
+        before=before,
+        after=after,
+    )
     objective.warnings = []
     return objective
 

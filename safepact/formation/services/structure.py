@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from safepact.audit.services import audit_record
+from safepact.audit.services import audit_record, audit_record_changes
 from safepact.formation.models import Body, Level, Raci, Seat, Task, TaskAssignment
 from safepact.partnerships.models import Membership, MembershipStatus, Partner, Partnership, PartnerStatus
 from safepact.partnerships.selectors import get_partnership_for_user
@@ -183,15 +183,14 @@ def body_update(*, actor, body: Body, **changes) -> Body:
     _as_full_clean(body, exclude=["partnership", "parent"])
     body.save()
     after = _body_snapshot(body)
-    if after != before:
-        audit_record(
-            actor=actor,
-            action="formation.body.updated",
-            target=body,
-            partnership=partnership,
-            before={k: v for k, v in before.items() if after[k] != v},
-            after={k: v for k, v in after.items() if before[k] != v},
-        )
+    audit_record_changes(
+        actor=actor,
+        action="formation.body.updated",
+        target=body,
+        partnership=partnership,
+        before=before,
+        after=after,
+    )
     body.partnership = partnership
     return body
 
@@ -345,15 +344,14 @@ def seat_update(*, actor, seat: Seat, **changes) -> Seat:
     _as_full_clean(seat, exclude=["body", "partner", "person"])
     seat.save()
     after = _seat_snapshot(seat)
-    if after != before:
-        audit_record(
-            actor=actor,
-            action="formation.seat.updated",
-            target=seat,
-            partnership=partnership,
-            before={k: v for k, v in before.items() if after[k] != v},
-            after={k: v for k, v in after.items() if before[k] != v},
-        )
+    audit_record_changes(
+        actor=actor,
+        action="formation.seat.updated",
+        target=seat,
+        partnership=partnership,
+        before=before,
+        after=after,
+    )
     seat.body.partnership = partnership
     return seat
 
@@ -427,15 +425,14 @@ def task_update(*, actor, task: Task, **changes) -> Task:
     _as_full_clean(task, exclude=["partnership"])
     task.save()
     after = _task_snapshot(task)
-    if after != before:
-        audit_record(
-            actor=actor,
-            action="formation.task.updated",
-            target=task,
-            partnership=partnership,
-            before={k: v for k, v in before.items() if after[k] != v},
-            after={k: v for k, v in after.items() if before[k] != v},
-        )
+    audit_record_changes(
+        actor=actor,
+        action="formation.task.updated",
+        target=task,
+        partnership=partnership,
+        before=before,
+        after=after,
+    )
     task.partnership = partnership
     return task
 
