@@ -125,6 +125,7 @@ def invalid_request(request, exc):
 
 
 from safepact.accounts.api import router as accounts_router  # noqa: E402
+from safepact.agreements.api import router as agreements_router  # noqa: E402
 from safepact.audit.api import router as audit_router  # noqa: E402
 from safepact.formation.api import router as formation_router  # noqa: E402
 from safepact.partnerships.api import organisations_router  # noqa: E402
@@ -134,4 +135,5 @@ api.add_router("/", accounts_router)
 api.add_router("/organisations", organisations_router)
 api.add_router("/partnerships", partnerships_router)
 api.add_router("/partnerships", audit_router)
+api.add_router("/partnerships", agreements_router)
 api.add_router("/", formation_router)

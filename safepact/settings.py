@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "safepact.audit",
     "safepact.partnerships",
     "safepact.formation",
+    "safepact.agreements",
 ]
 
 MIDDLEWARE = [
@@ -226,3 +227,9 @@ LOGGING = {
 # Test-only apps (a TLP-labelled demo model): installed under pytest, never in production use.
 if "pytest" in sys.modules or env_bool("SAFEPACT_TEST_APPS"):
     INSTALLED_APPS.append("safepact.lib.tests.tlpdemo")
+
+# Agreements: the folder of agreement templates (data files, one per type and language; a deployment may
+# point this at its own copy). Notice periods for reminders are per-partnership agreement settings.
+SAFEPACT_AGREEMENT_TEMPLATES_DIR = env_str(
+    "SAFEPACT_AGREEMENT_TEMPLATES_DIR", str(BASE_DIR / "safepact" / "agreements" / "agreement_templates")
+)

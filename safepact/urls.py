@@ -13,5 +13,6 @@ urlpatterns = [
     path("audit/", include("safepact.audit.urls")),
     path("admin/", admin.site.urls),
     path("", include("safepact.formation.urls")),
+    path("", include("safepact.agreements.urls")),
     path("", include("safepact.partnerships.urls")),
 ]

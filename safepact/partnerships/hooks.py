@@ -14,6 +14,9 @@ Apps register in their ``AppConfig.ready``:
   organisations ``user`` may see and add to a partnership, besides their own and their partnerships'
   partners. Formation registers the organisations with a published directory profile.
   ``selectors.organisations_visible_to`` adds each source as one subquery.
+* ``register_notice(fn)``: ``fn(*, user, partnership)`` returns a list of ``Notice`` shown at the top of the
+  partnership's overview page: a state other apps give the partnership (e.g. "its covenant expired").
+  One or two queries per provider.
 * ``register_demo(fn)``: ``fn(demo)`` adds an app's part to ``manage.py demo``. It runs before the
   foundation's story and schedules its steps on the demo's timeline with ``demo.schedule(days_ago,
   step)``, so they interleave in time with the foundation's and every audit chain reads forward. ``demo``
@@ -31,6 +34,14 @@ class AttentionItem:
 
 
 @dataclass(frozen=True)
+class Notice:
+    level: str  # "warning" | "error" | "info"
+    text: str
+    url: str = ""
+    link_text: str = ""
+
+
+@dataclass(frozen=True)
 class Section:
     label: str
     url_name: str
@@ -41,6 +52,7 @@ _partner_activated: list[Callable] = []
 _attention: list[Callable] = []
 _organisation_sources: list[Callable] = []
 _demo_extensions: list[Callable] = []
+_notices: list[Callable] = []
 
 
 def on_partner_activated(fn: Callable) -> Callable:
@@ -97,3 +109,16 @@ def register_demo(fn: Callable) -> Callable:
 def demo_extensions() -> list[Callable]:
     """The registered parts of ``manage.py demo``, in the order the apps registered them."""
     return list(_demo_extensions)
+
+
+def register_notice(fn: Callable) -> Callable:
+    if fn not in _notices:
+        _notices.append(fn)
+    return fn
+
+
+def notices_for(*, user, partnership) -> list[Notice]:
+    found: list[Notice] = []
+    for fn in _notices:
+        found.extend(fn(user=user, partnership=partnership))
+    return found

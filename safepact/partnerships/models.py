@@ -129,6 +129,8 @@ class Membership(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE
     )
+    #: May sign agreements on behalf of the organisation (set by a coordinator, after re-authentication).
+    is_signatory = models.BooleanField(_("authorised signatory"), default=False)
     created_at = models.DateTimeField(_("joined"), default=clock.now)
 
     class Meta:

@@ -33,16 +33,37 @@ from safepact.lib.tlp import RESTRICTED, TLP, may_see_label
 from safepact.partnerships.selectors import active_memberships
 
 Gate = Callable[[object, QuerySet], QuerySet]
+Explain = Callable[[object, object], str]
 
 #: Confidentiality gates for restricted items (see the module docstring).
 GATES: list[Gate] = []
+#: For each gate, a function ``explain(user, item) -> str`` saying why it withholds ``item`` ("" if not).
+EXPLAINERS: dict[Gate, Explain] = {}
 
 
-def register_gate(gate: Gate) -> Gate:
+def register_gate(gate: Gate, explain: Explain | None = None) -> Gate:
     """Add a gate once (idempotent, so ``ready()`` may run twice). Usable as a decorator."""
     if gate not in GATES:
         GATES.append(gate)
+    if explain is not None:
+        EXPLAINERS[gate] = explain
     return gate
+
+
+def withheld_reason(user, item) -> str:
+    """Why a gate withholds ``item`` from ``user`` (what to sign), or "" when no gate does.
+
+    Call it when ``may_see`` said no, to tell a person who is a recipient by label what they still lack.
+    """
+    if TLP(item.tlp) not in RESTRICTED:
+        return ""
+    for gate in GATES:
+        explain = EXPLAINERS.get(gate)
+        if explain is not None and not gate(user, type(item)._default_manager.filter(pk=item.pk)).exists():
+            reason = explain(user, item)
+            if reason:
+                return reason
+    return ""
 
 
 def _through(model, name: str):

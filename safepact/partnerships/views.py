@@ -207,6 +207,7 @@ def _render_overview(request, partnership):
             {"label": section.label, "url": reverse(section.url_name, args=[partnership.code])}
             for section in hooks.sections()
         ],
+        "notices": hooks.notices_for(user=request.user, partnership=partnership),
     }
     template = "partnerships/_overview_body.html" if fragment else "partnerships/overview.html"
     return render(request, template, context)

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AgreementsConfig(AppConfig):
+    name = "safepact.agreements"
+    label = "agreements"
+    verbose_name = _("Agreements")
+
+    def ready(self):
+        from safepact.agreements.services import register
+
+        register()
