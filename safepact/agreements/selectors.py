@@ -378,7 +378,10 @@ def confidentiality_gate(user, queryset: QuerySet) -> QuerySet:
     )
     signed = Signature.objects.filter(
         Q(party__withdrawn_on__isnull=True) | Q(party__withdrawn_on__gt=on),
-        agreement__in=_in_force_confidentiality(OuterRef("partnership_id"), on),
+        Q(agreement__expiry_date__isnull=True) | Q(agreement__expiry_date__gte=on),
+        agreement__partnership_id=OuterRef("partnership_id"),
+        agreement__kind=Kind.CONFIDENTIALITY,
+        agreement__status=Status.IN_FORCE,
         version_id=F("agreement__final_version_id"),
         party__partner__organisation_id__in=organisations.values("partner__organisation_id"),
     )
