@@ -236,3 +236,38 @@ def user_set_password(*, user: User, password: str, reason: str = "") -> User:
 def user_record_login(*, user: User, second_factor: bool = False) -> None:
     """Note a successful login on the platform trail (the IP comes from the request context)."""
     audit_record(actor=user, action="accounts.user.logged_in", target=user, after={"2fa": second_factor})
+
+
+# Re-authentication -------------------------------------------------------------------------------
+
+
+def user_reauthenticate(*, request, user: User, password: str, otp: str | None) -> None:
+    """Confirm it is still ``user`` before a sensitive action taken without the browser's sudo window
+    (signing an agreement through the API): the password, and the code of the authenticator app when
+    the person has one. Raises ``ValidationError`` naming ``password`` or ``otp``.
+
+    The password goes through ``authenticate()`` with the request, so django-axes counts a wrong one
+    towards the same lockout as the sign-in page.
+    """
+    from django.contrib.auth import authenticate
+
+    from safepact.accounts.selectors import totp_device_confirmed
+
+    if not password:
+        raise ValidationError({"password": _("Enter your password.")})
+    confirmed = authenticate(request, username=user.email, password=password)
+    if confirmed is None or confirmed.pk != user.pk:
+        raise ValidationError({"password": _("That password is not right.")})
+    device = totp_device_confirmed(user=user)
+    if device is None:
+        return
+    token = (otp or "").replace(" ", "")
+    if not token:
+        raise ValidationError({"otp": _("Enter the code from your authenticator app.")})
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        raise ValidationError(
+            {"otp": _("Too many wrong codes in a short time. Wait a moment and try again.")}
+        )
+    if not device.verify_token(token):
+        raise ValidationError({"otp": _("That code is not right.")})

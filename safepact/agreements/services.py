@@ -416,7 +416,12 @@ def agreement_finalise(*, actor, agreement: Agreement) -> Agreement:
         raise _refuse(_("There is no text to make final."), "body")
     if texts.sha256(version.body) != version.sha256:
         raise _refuse(_("The stored text does not match its hash; it cannot be made final."), "body")
-    template = texts.get_template(agreement.kind, agreement.language)
+    try:
+        template = texts.get_template(agreement.kind, agreement.language)
+    except texts.TemplateError as error:
+        raise _refuse(
+            _("The template for this type cannot be read: %(error)s") % {"error": error}, "kind"
+        ) from None
     problems = texts.check(version.body, template, agreement.formality)
     if problems:
         raise ValidationError({"body": [problem.message for problem in problems]})

@@ -81,7 +81,15 @@ def _parse_template(path: Path) -> Template:
         raise TemplateError(f"{path}: missing key {error}") from error
     if kind not in Kind.values:
         raise TemplateError(f"{path}: unknown kind {kind!r}")
-    sections = []
+    if (kind, language) != (path.stem, path.parent.name):
+        raise TemplateError(f"{path}: kind and language must match the file name and folder")
+    if not isinstance(raw_sections, list) or not all(isinstance(raw, dict) for raw in raw_sections):
+        raise TemplateError(f"{path}: sections must be [[sections]] tables")
+    strings = [title, data.get("preamble", "")]
+    strings += [raw.get(name, "") for raw in raw_sections for name in ("heading", "text")]
+    if not all(isinstance(value, str) for value in strings):
+        raise TemplateError(f"{path}: title, preamble, headings and texts must be strings")
+    sections, seen = [], set()
     for index, raw in enumerate(raw_sections, start=1):
         key, required_from = raw.get("key"), raw.get("required_from", "optional")
         if key not in SECTION_KEYS:
@@ -90,8 +98,11 @@ def _parse_template(path: Path) -> Template:
             raise TemplateError(
                 f"{path}: section {index}: required_from must be one of {', '.join(REQUIRED_FROM)}"
             )
-        if not raw.get("heading"):
+        if not raw.get("heading", "").strip():
             raise TemplateError(f"{path}: section {index}: heading is empty")
+        if normalise_heading(raw["heading"]) in seen:
+            raise TemplateError(f"{path}: section {index}: heading {raw['heading']!r} is used twice")
+        seen.add(normalise_heading(raw["heading"]))
         sections.append(
             TemplateSection(key, raw["heading"].strip(), required_from, raw.get("text", "").strip())
         )
@@ -278,7 +289,8 @@ class Diff:
 
 def diff(old: str, new: str, *, context: int = 3) -> Diff:
     """A readable line diff with ``context`` unchanged lines around each change."""
-    a, b = normalise(old).split("\n"), normalise(new).split("\n")
+    # Without the final newline: a text of n lines is n lines, not n and an empty one.
+    a, b = normalise(old)[:-1].split("\n"), normalise(new)[:-1].split("\n")
     lines, added, removed = [], 0, 0
     for group in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_grouped_opcodes(context):
         if lines:

@@ -36,6 +36,7 @@ ACTION_LABELS: dict[str, str] = {
     "partnerships.member.added": _("Member added"),
     "partnerships.member.role_changed": _("Member role changed"),
     "partnerships.member.status_changed": _("Member status changed"),
+    "partnerships.member.signatory_changed": _("Authorised signatory changed"),
     "partnerships.invitation.sent": _("Invitation sent"),
     "partnerships.invitation.accepted": _("Invitation accepted"),
     "partnerships.invitation.revoked": _("Invitation revoked"),

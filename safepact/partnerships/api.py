@@ -185,15 +185,20 @@ def member_detail(request, code: UUID, member_code: UUID):
 @router.patch(
     "/{code}/members/{member_code}",
     response={200: MemberOut, **WRITE},
-    summary="Change a member's role or status (coordinator)",
+    summary="Change a member's role, status or signatory flag (coordinator)",
 )
 def member_edit(request, code: UUID, member_code: UUID, payload: MemberPatch):
     user = request.auth
     membership = get_membership_for_user(user, code, member_code, manage=True)
-    if payload.role is None and payload.status is None:
-        raise ValidationError({"role": _("Send a role, a status or both.")})
+    if payload.role is None and payload.status is None and payload.is_signatory is None:
+        raise ValidationError({"role": _("Send a role, a status, the signatory flag or several of them.")})
     with transaction.atomic():
+        if payload.is_signatory is not None:
+            services.member_set_signatory(
+                actor=user, membership=membership, value=payload.is_signatory, reason=payload.reason
+            )
         if payload.role is not None:
+            membership = get_membership_for_user(user, code, member_code)
             membership = services.member_set_role(
                 actor=user, membership=membership, role=payload.role, reason=payload.reason
             )

@@ -152,6 +152,17 @@ class MemberRoleForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
+class MemberSignatoryForm(forms.Form):
+    """Mark a member as authorised signatory of their organisation (``true``) or take it away (``false``)."""
+
+    is_signatory = forms.TypedChoiceField(
+        label=_("Authorised signatory"),
+        choices=[("true", _("Yes")), ("false", _("No"))],
+        coerce=lambda value: value == "true",
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
 class MemberStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=MembershipStatus.choices)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)

@@ -10,6 +10,7 @@ from typing import Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import StrictBool
 
 from safepact.accounts.schemas import (
     CountryCode,
@@ -129,14 +130,21 @@ class MemberOut(Schema):
     partner_code: UUID = Field(alias="partner.code")
     role: str
     status: str
+    is_signatory: bool = Field(
+        description="Authorised signatory: may sign agreements on behalf of the member's organisation."
+    )
     created_at: datetime
 
 
 class MemberPatch(InputSchema):
-    """Change the role, the status, or both (in one transaction); send at least one."""
+    """Change the role, the status, the signatory flag, or several (in one transaction); send at least one."""
 
     role: RoleValue = None  # type: ignore[valid-type]
     status: MembershipStatusValue = None  # type: ignore[valid-type]
+    is_signatory: StrictBool = Field(  # type: ignore[assignment]
+        None,
+        description="true: mark the member as authorised signatory of their organisation; false: unmark.",
+    )
     reason: Reason = Field("", description="Required when suspending.")  # type: ignore[valid-type]
 
 

@@ -248,6 +248,37 @@ def member_set_role(*, actor, membership: Membership, role: str, reason: str = "
 
 
 @transaction.atomic
+def member_set_signatory(*, actor, membership: Membership, value: bool, reason: str = "") -> Membership:
+    """Mark (or unmark) a member as authorised signatory: they may then sign agreements on behalf of the
+    organisation they take part through. Coordinators only (pages ask for re-authentication first)."""
+    partnership = get_partnership_for_user(actor, membership.partner.partnership.code, manage=True)
+    _lock_partnership(actor, partnership)
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "partner__organisation")
+        .get(pk=membership.pk)
+    )
+    if not isinstance(value, bool):
+        raise ValidationError({"is_signatory": _("Choose yes or no.")})
+    before = membership.is_signatory
+    if before == value:
+        return membership
+    membership.is_signatory = value
+    membership.save(update_fields=["is_signatory"])
+    audit_record(
+        actor=actor,
+        action="partnerships.member.signatory_changed",
+        target=membership,
+        partnership=partnership,
+        before={"is_signatory": before},
+        after={"is_signatory": value, "organisation": membership.partner.organisation.name},
+        reason=reason,
+    )
+    _recheck(actor, partnership)
+    return membership
+
+
+@transaction.atomic
 def member_set_status(*, actor, membership: Membership, status: str, reason: str = "") -> Membership:
     partnership = get_partnership_for_user(actor, membership.partner.partnership.code, manage=True)
     _lock_partnership(actor, partnership)

@@ -54,8 +54,9 @@ def withheld_reason(user, item) -> str:
     """Why a gate withholds ``item`` from ``user`` (what to sign), or "" when no gate does.
 
     Call it when ``may_see`` said no, to tell a person who is a recipient by label what they still lack.
+    A person the label itself keeps out (not a recipient) gets "": signing would not let them in.
     """
-    if TLP(item.tlp) not in RESTRICTED:
+    if TLP(item.tlp) not in RESTRICTED or not _allowed_by_label(user, item):
         return ""
     for gate in GATES:
         explain = EXPLAINERS.get(gate)
@@ -87,6 +88,17 @@ def may_see(user, item) -> bool:
     label = TLP(item.tlp)
     if label == TLP.CLEAR:
         return True
+    allowed = _allowed_by_label(user, item)
+    if allowed and label in RESTRICTED and GATES:
+        return _apply_gates(user, type(item)._default_manager.filter(pk=item.pk)).exists()
+    return allowed
+
+
+def _allowed_by_label(user, item) -> bool:
+    """The TLP rule for one item, without the gates."""
+    label = TLP(item.tlp)
+    if label == TLP.CLEAR:
+        return True
     organisation_ids = set(
         active_memberships(user)
         .filter(partner__partnership_id=item.partnership_id)
@@ -103,16 +115,13 @@ def may_see(user, item) -> bool:
     is_named_recipient = (
         is_member and not is_author and label == TLP.RED and item.recipient_people.filter(pk=user.pk).exists()
     )
-    allowed = may_see_label(
+    return may_see_label(
         label,
         is_author=is_author,
         is_member=is_member,
         org_is_recipient=org_is_recipient,
         is_named_recipient=is_named_recipient,
     )
-    if allowed and label in RESTRICTED and GATES:
-        return _apply_gates(user, type(item)._default_manager.filter(pk=item.pk)).exists()
-    return allowed
 
 
 def _rule(user, model) -> Q:

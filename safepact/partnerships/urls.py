@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("p/<uuid:code>/members/<uuid:m_code>/role/", views.member_role, name="member_role"),
     path("p/<uuid:code>/members/<uuid:m_code>/status/", views.member_status, name="member_status"),
+    path("p/<uuid:code>/members/<uuid:m_code>/signatory/", views.member_signatory, name="member_signatory"),
     path("p/<uuid:code>/partners/<uuid:p_code>/status/", views.partner_status, name="partner_status"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -26,6 +26,7 @@ from safepact.partnerships import hooks, services
 from safepact.partnerships.forms import (
     InviteForm,
     MemberRoleForm,
+    MemberSignatoryForm,
     MemberStatusForm,
     PartnershipCreateForm,
     PartnershipEditForm,
@@ -289,6 +290,40 @@ def _member_role_confirmed(request, *, code, membership):
         "name": membership.user,
         "role": membership.get_role_display(),
     }
+    _report(request, form, success)
+    return _back_to_overview(request, code, "members")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_signatory(request, code, m_code):
+    """Who may sign agreements for an organisation is as sensitive as a role: check access first
+    (404/403), then ask for a recent confirmation, like a role change."""
+    membership = get_membership_for_user(request.user, code, m_code, manage=True)
+    return _member_signatory_confirmed(request, code=code, membership=membership)
+
+
+@sudo_required
+def _member_signatory_confirmed(request, *, code, membership):
+    if request.method != "POST":  # back from the confirmation page: show the table again
+        messages.info(request, _("Your identity is confirmed. Choose again whether the member may sign."))
+        return redirect(_overview_url(code, "members"))
+    form = MemberSignatoryForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = services.member_set_signatory(
+                actor=request.user,
+                membership=membership,
+                value=form.cleaned_data["is_signatory"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+    params = {"name": membership.user, "organisation": membership.partner.organisation.name}
+    if membership.is_signatory:
+        success = _("%(name)s may now sign agreements on behalf of %(organisation)s.") % params
+    else:
+        success = _("%(name)s may no longer sign agreements on behalf of %(organisation)s.") % params
     _report(request, form, success)
     return _back_to_overview(request, code, "members")
 

@@ -3,7 +3,8 @@
 ``GET/PUT /partnerships/{code}/formation/problem``; figures ``POST .../problem/figures`` and
 ``PATCH/DELETE .../problem/figures/{figure_code}``; briefings ``GET/POST .../problem/briefings`` and
 ``POST .../problem/briefings/{briefing_code}/revoke`` (coordinators). Members read the statement when its
-TLP label allows (otherwise ``visible`` is false and the content is empty).
+TLP label allows (otherwise ``visible`` is false and the content is empty; ``withheld_reason`` then says
+what to sign when the partnership's confidentiality gate, not the label, withholds it).
 """
 
 from uuid import UUID
@@ -36,6 +37,7 @@ from safepact.formation.selectors.problem import (
 from safepact.formation.services import problem as services
 from safepact.lib.pagination import LimitOffsetPagination
 from safepact.partnerships.selectors import get_partnership_for_user
+from safepact.partnerships.tlp import withheld_reason
 
 router = Router(tags=["formation"])
 
@@ -44,11 +46,13 @@ WRITE = with_errors(403, 422)
 BASE = "/partnerships/{code}/formation/problem"
 
 
-def _problem_out(view: ProblemView) -> dict:
+def _problem_out(view: ProblemView, user) -> dict:
     statement = view.statement
     if statement is None:
         return {"exists": False, "visible": True, "tlp": "green"}
     out = {"exists": True, "visible": view.visible, "tlp": statement.tlp}
+    if not view.visible:
+        out["withheld_reason"] = withheld_reason(user, statement)
     if view.visible:
         out.update(
             nature=statement.nature,
@@ -77,7 +81,7 @@ def _pick(queryset, codes: list[UUID], field: str) -> list:
     summary="The problem statement (as far as its TLP label lets you read it)",
 )
 def problem_detail(request, code: UUID):
-    return _problem_out(get_problem_for_user(request.auth, code))
+    return _problem_out(get_problem_for_user(request.auth, code), request.auth)
 
 
 @router.put(
@@ -108,7 +112,7 @@ def problem_put(request, code: UUID, payload: ProblemIn):
         recipient_organisations=organisations,
         recipient_people=people,
     )
-    return _problem_out(get_problem_for_user(user, code))
+    return _problem_out(get_problem_for_user(user, code), user)
 
 
 @router.post(f"{BASE}/figures", response={201: FigureOut, **WRITE}, summary="Add a figure (coordinator)")

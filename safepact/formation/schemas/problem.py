@@ -33,6 +33,12 @@ class ProblemOut(Schema):
         description="false when the TLP label does not let you read it: the content fields are then empty."
     )
     tlp: TLPValue  # type: ignore[valid-type]
+    withheld_reason: str = Field(
+        "",
+        description="When visible is false because the partnership's confidentiality gate withholds it (you are "
+        "a recipient by label but your organisation has not signed the confidentiality agreement in force): "
+        "what to sign. Empty otherwise.",
+    )
     nature: str = ""
     causes: str = ""
     recipient_organisations: list[OrganisationRef] = Field(default_factory=list)

@@ -31,6 +31,7 @@ from safepact.formation.services import problem as services
 from safepact.lib.svg import COLOURS, Svg
 from safepact.partnerships.forms import apply_service_errors
 from safepact.partnerships.permissions import can_manage
+from safepact.partnerships.tlp import withheld_reason
 
 BAR_AREA = 280
 LABEL_WIDTH = 250
@@ -101,6 +102,10 @@ def problem(request, code):
         "is_coordinator": is_coordinator,
         "may_edit": is_coordinator and view.visible,
         "shares": shares,
+        # a recipient by label from whom the confidentiality gate withholds it: what to sign
+        "withheld_reason": withheld_reason(request.user, view.statement)
+        if view.exists and not view.visible
+        else "",
     }
     return render(request, "formation/problem/problem.html", context)
 

@@ -11,8 +11,11 @@ it does not know, fails the test: teach the probe instead of letting it skip the
 
 Both partnerships also have something in every formation collection (problem statement and figures,
 candidates with an assessment and a briefing link, objectives with commitments and motives, Austin
-profiles and input, bodies with seats, tasks with assignments). The partner directory is global: a
-published profile is public by design, an unpublished one of B's organisations is one of B's secrets.
+profiles and input, bodies with seats, tasks with assignments) and an agreement with two or more
+versions, a comment in review and a signature (so its PDF and DOCX have a signature page). The partner
+directory is global: a published profile is public by design, an unpublished one of B's organisations is
+one of B's secrets. PDF and DOCX answers are read as documents: the PDF's text, metadata and embedded
+files, every XML part of the DOCX.
 """
 
 import csv
@@ -22,12 +25,23 @@ import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
+import zipfile
 from datetime import date
 
 import pytest
 
 from conftest import add_member, make_org, make_user
 from safepact.accounts.models import ApiToken
+from safepact.agreements import services as agreement_services
+from safepact.agreements.models import (
+    Agreement,
+    AgreementVersion,
+    Comment,
+    DocumentExport,
+    Party,
+    Signature,
+)
+from safepact.agreements.tests.support import draft, make_signatory, reload, sign, to_signing
 from safepact.audit.models import AuditEvent
 from safepact.formation.models import (
     AustinDimension,
@@ -85,6 +99,11 @@ COLLECTIONS = {
     "assignments": "partner",
     "figures": "figure",
     "briefings": "briefing",
+    # Agreements (a version is named by its number: B's number is one A's agreement does not have).
+    "agreements": "agreement",
+    "versions": "version",
+    "parties": "party",
+    "comments": "comment",
 }
 # Query parameters the probe knows (value None: left out); extra variants to walk for some paths.
 # An unknown one fails the test: a filter naming an object could be a way into B.
@@ -105,6 +124,9 @@ KNOWN_QUERY = {
     "status": None,
     "lang": None,
     "version": None,
+    # Agreements: the two versions to compare (numbers inside the agreement of the path).
+    "from": None,
+    "to": None,
 }
 VARIANTS = {
     "/api/v1/partnerships/{code}/audit/export": [{"format": "json"}, {"format": "csv"}],
@@ -122,6 +144,13 @@ VARIANTS = {
         {"limit": "500", "status": "achieved"},
     ],
     "/api/v1/formation/question-bank": [{}, {"lang": "nl"}, {"lang": "en", "version": "1"}],
+    "/api/v1/partnerships/{code}/agreements": [
+        {"limit": "500"},
+        {"limit": "500", "status": "signing"},
+        {"limit": "500", "kind": "confidentiality"},
+    ],
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/compare": [{}, {"from": "1", "to": "2"}],
+    "/api/v1/partnerships/{code}/agreement-templates": [{}, {"lang": "nl"}],
 }
 PARTNERSHIP_SCOPED = "/api/v1/partnerships/{code}/"
 
@@ -187,6 +216,27 @@ EXPECTED_PATHS = {
     "/api/v1/partnerships/{code}/formation/organogram.svg",
     "/api/v1/partnerships/{code}/formation/tasks.csv",
     "/api/v1/partnerships/{code}/formation/seats.csv",
+    # Agreements: drafting, versions, the lifecycle, parties, signing, comments, documents, verification.
+    "/api/v1/partnerships/{code}/agreements",
+    "/api/v1/partnerships/{code}/agreements/verify",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/transitions",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/versions",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/versions/{number}",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/versions/{number}/pdf",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/versions/{number}/docx",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/compare",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/parties",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/parties/{party_code}",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/parties/{party_code}/withdraw",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/signatures",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/sign",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/accede",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/comments",
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/comments/{comment_code}/resolve",
+    "/api/v1/partnerships/{code}/agreement-settings",
+    "/api/v1/partnerships/{code}/agreement-gate",
+    "/api/v1/partnerships/{code}/agreement-templates",
 }
 
 
@@ -222,6 +272,14 @@ def sides(world):
     b_coordinator_membership = Membership.objects.get(user=world.coordinator_b)
     formation_a = formation_of_a(world)
     formation_b = formation_of_b(world, shop_partner=m_b.partner)
+    agreements_a = agreements_of_a(world)
+    agreements_b = agreements_of_b(world)
+    # A version is named by its number: B's must be one that A's agreement lacks, or the probe of
+    # "A's agreement, B's version" would find A's own version of that number.
+    assert (
+        agreements_b["version"]
+        > AgreementVersion.objects.filter(agreement__code=agreements_a["agreement"]).count()
+    )
     # The probe needs B's organisations unpublished: a published directory profile is public by design
     # (and so no secret of B's); an unpublished one must stay out of A's sight.
     b_orgs = Partner.objects.filter(partnership=world.partnership_b).values("organisation")
@@ -234,6 +292,7 @@ def sides(world):
             "member": world.membership_member.code,
             "invitation": invitation_a.code,
             **formation_a,
+            **agreements_a,
         },
         "B": {
             "partnership": world.partnership_b.code,
@@ -242,6 +301,7 @@ def sides(world):
             "member": b_coordinator_membership.code,
             "invitation": invitation_b.code,
             **formation_b,
+            **agreements_b,
         },
     }
 
@@ -439,6 +499,91 @@ def formation_of_b(world, *, shop_partner) -> dict:
     }
 
 
+def agreements_of_a(world) -> dict:
+    """A's covenant: two versions, a comment made in review, then final and signed by the police only."""
+    make_signatory(Membership.objects.get(user=world.coordinator, partner__partnership=world.partnership_a))
+    make_signatory(world.membership_member)
+    agreement = draft(world, title="Sofielund covenant")
+    body = reload(agreement).versions.get().body
+    agreement_services.version_save(
+        actor=world.coordinator,
+        agreement=reload(agreement),
+        body=body + "\nThe partners light the alleys of Sofielund.\n",
+        note="Sofielund lighting",
+    )
+    agreement_services.agreement_submit_for_review(actor=world.coordinator, agreement=reload(agreement))
+    comment = agreement_services.comment_add(
+        actor=world.member, agreement=reload(agreement), section="", body="Sofielund needs more lamps."
+    )
+    sign(world.coordinator, to_signing(world, agreement))
+    return {
+        "agreement": agreement.code,
+        "version": 2,
+        "party": reload(agreement).parties.first().code,
+        "comment": comment.code,
+    }
+
+
+def agreements_of_b(world) -> dict:
+    """B's confidentiality agreement (in Dutch): three versions, a comment, final, signed by B's coordinator."""
+    actor, b = world.coordinator_b, world.partnership_b
+    make_signatory(Membership.objects.get(user=actor, partner__partnership=b))
+    agreement = agreement_services.agreement_create(
+        actor=actor,
+        partnership=b,
+        kind="confidentiality",
+        formality="general",
+        language="nl",
+        title="Geheimhouding De Horst",
+    )
+    body = reload(agreement).versions.get().body
+    for number, line in enumerate(
+        [
+            "Beelden van de laadperrons van De Horst blijven binnen de stuurgroep.",
+            "Geen kopieën buiten De Horst.",
+        ]
+    ):
+        body += f"\n{line}\n"
+        agreement_services.version_save(
+            actor=actor, agreement=reload(agreement), body=body, note=f"Aanscherping De Horst {number + 1}"
+        )
+    agreement_services.agreement_submit_for_review(actor=actor, agreement=reload(agreement))
+    comment = agreement_services.comment_add(
+        actor=actor, agreement=reload(agreement), section="", body="Camerabeelden De Horst nooit delen."
+    )
+    agreement_services.agreement_finalise(actor=actor, agreement=reload(agreement))
+    agreement_services.agreement_open_signing(actor=actor, agreement=reload(agreement))
+    agreement_services.agreement_sign(actor=actor, agreement=reload(agreement), reauthenticated=True)
+    return {
+        "agreement": agreement.code,
+        "version": 3,
+        "party": reload(agreement).parties.first().code,
+        "comment": comment.code,
+    }
+
+
+def agreement_secrets_of_b(a, b) -> set[str]:
+    """B's agreements: codes, titles, texts and their hashes, notes, comments, signatures, exported files."""
+    found = set()
+    for agreement in Agreement.objects.filter(partnership=b):
+        found |= {str(agreement.code), agreement.title, agreement.end_reason, agreement.final_sha256}
+    notes_of_a = set(AgreementVersion.objects.filter(agreement__partnership=a).values_list("note", flat=True))
+    for version in AgreementVersion.objects.filter(agreement__partnership=b):
+        found |= {str(version.code), version.body, version.sha256}
+        if version.note not in notes_of_a:  # "Drafted from the template" is everyone's
+            found.add(version.note)
+    for party in Party.objects.filter(agreement__partnership=b):
+        found |= {str(party.code), party.withdrawal_reason}
+    for signature in Signature.objects.filter(agreement__partnership=b):
+        found |= {str(signature.code), signature.text_sha256}
+    for comment in Comment.objects.filter(agreement__partnership=b):
+        found |= {str(comment.code), comment.body}
+    found |= set(
+        DocumentExport.objects.filter(agreement__partnership=b).values_list("file_sha256", flat=True)
+    )
+    return found
+
+
 def secrets_of_b(world) -> set[str]:
     """Everything that belongs to B alone, computed from the database so it grows with B."""
     b = world.partnership_b
@@ -476,6 +621,7 @@ def secrets_of_b(world) -> set[str]:
         found |= {str(event.code), event.hash}
     found |= set(ApiToken.objects.filter(user=world.coordinator_b).values_list("hint", flat=True))
     found |= formation_secrets_of_b(b, organisation_of_b)
+    found |= agreement_secrets_of_b(world.partnership_a, b)
     for profile in DirectoryProfile.objects.filter(organisation__in=private_to_b):
         found |= {str(profile.code), profile.summary, profile.offers, profile.regions, profile.contact_role}
     found.discard("")
@@ -585,13 +731,49 @@ def strings_in(value, found: set[str]) -> set[str]:
     return found
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCUMENTS = ("application/pdf", DOCX)
+
+
+def pdf_text(data: bytes) -> str:
+    """A PDF as text: every page's text, the metadata and every embedded file."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    parts = [page.extract_text() or "" for page in reader.pages]
+    parts += [str(value) for value in (reader.metadata or {}).values()]
+    for files in reader.attachments.values():
+        parts += [content.decode("utf-8", "replace") for content in files]
+    return "\n".join(parts)
+
+
+def docx_text(data: bytes) -> str:
+    """A DOCX as text: the character data of every XML part (a paragraph a line), runs joined."""
+    parts = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.endswith((".xml", ".rels")):
+                xml = archive.read(name).decode("utf-8", "replace").replace("</w:p>", "</w:p>\n")
+                parts.append(html.unescape(re.sub(r"<[^>]+>", "", xml)))
+    return "\n".join(parts)
+
+
 def body_of(response) -> str:
-    return (b"".join(response.streaming_content) if response.streaming else response.content).decode()
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    content_type = response["Content-Type"]
+    if content_type.startswith("application/pdf"):
+        return pdf_text(content)
+    if content_type.startswith(DOCX):
+        return docx_text(content)
+    return content.decode()
 
 
 def strings_of(response, text: str) -> set[str]:
-    """Every string of an answer, by its type: JSON values, SVG text and attributes, CSV cells."""
+    """Every string of an answer, by its type: JSON values, SVG text and attributes, CSV cells, the lines
+    of a document's text (PDF, DOCX)."""
     content_type = response["Content-Type"]
+    if content_type.startswith(DOCUMENTS):
+        return {line.strip() for line in text.splitlines()}
     if content_type.startswith("application/json"):
         return strings_in(json.loads(text), set())
     if content_type.startswith("image/svg+xml"):
@@ -621,21 +803,66 @@ def test_openapi_lists_every_path_and_the_docs_answer(client, world):
     assert client.get(f"{API}/docs").status_code == 200
 
 
+def _schemas_referenced(value, spec, found: set[str]) -> set[str]:
+    """The component schemas ``value`` refers to, directly or through other components."""
+    if isinstance(value, dict):
+        ref = value.get("$ref", "")
+        name = ref.rsplit("/", 1)[-1] if ref.startswith("#/components/schemas/") else None
+        if name and name not in found:
+            found.add(name)
+            _schemas_referenced(spec["components"]["schemas"][name], spec, found)
+        for item in value.values():
+            _schemas_referenced(item, spec, found)
+    elif isinstance(value, list):
+        for item in value:
+            _schemas_referenced(item, spec, found)
+    return found
+
+
 def test_openapi_never_exposes_integer_ids_or_secrets(client, world):
     schema = openapi(client)
+    # A password may be sent (re-authentication for signing), never answered: only in a schema that no
+    # answer refers to, and marked write-only so generated clients and docs treat it as a secret.
+    answered = _schemas_referenced(
+        [op.get("responses", {}) for item in schema["paths"].values() for op in item.values()], schema, set()
+    )
     for name, component in schema["components"]["schemas"].items():
         properties = set(component.get("properties", {}))
-        assert not properties & {"id", "pk", "token", "token_hash", "password", "secret"}, name
+        forbidden = {"id", "pk", "token", "token_hash", "password", "secret"}
+        if "password" in properties and name not in answered:
+            password = component["properties"]["password"]
+            assert password.get("writeOnly") is True and password.get("format") == "password", name
+            forbidden.discard("password")
+        assert not properties & forbidden, name
 
 
 # What each persona of A must see of A's own formation data: a positive control per collection.
-SEEN_BY_EVERYONE = ("candidate", "objective", "body", "task", "seat", "directory")
+SEEN_BY_EVERYONE = (
+    "candidate",
+    "objective",
+    "body",
+    "task",
+    "seat",
+    "directory",
+    "agreement",
+    "party",
+    "comment",
+)
 SEEN_BY_COORDINATORS = ("assessment", "briefing")
 # The files (not JSON) are read as what they are: SVG text and attributes, CSV cells.
 FILES_SHOW = {
     "/api/v1/partnerships/{code}/formation/organogram.svg": ("image/svg+xml", "Sofielund steering board"),
     "/api/v1/partnerships/{code}/formation/tasks.csv": ("text/csv", "Sofielund evening patrols"),
     "/api/v1/partnerships/{code}/formation/seats.csv": ("text/csv", "Sofielund chair"),
+    # Documents are searched as text (a PDF line may hold more than the phrase).
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/versions/{number}/pdf": (
+        "application/pdf",
+        "The partners light the alleys of Sofielund.",
+    ),
+    "/api/v1/partnerships/{code}/agreements/{agreement_code}/versions/{number}/docx": (
+        DOCX,
+        "The partners light the alleys of Sofielund.",
+    ),
 }
 
 
@@ -667,7 +894,8 @@ def test_nothing_of_b_reaches_a_member_of_a(client, world, sides, persona):
             assert not leaked, f"{path} {query} shows B's {leaked}"
             if path in FILES_SHOW:
                 content_type, of_a = FILES_SHOW[path]
-                assert response["Content-Type"].startswith(content_type) and of_a in strings, path
+                assert response["Content-Type"].startswith(content_type), path
+                assert of_a in (text if content_type in DOCUMENTS else strings), path
             seen |= strings
 
     assert not seen & secrets
@@ -675,6 +903,10 @@ def test_nothing_of_b_reaches_a_member_of_a(client, world, sides, persona):
     expected_of_a = {str(world.partnership_a.code), str(world.membership_member.code), world.org_city_a.name}
     expected_of_a |= {str(sides["A"][key]) for key in SEEN_BY_EVERYONE}
     expected_of_a |= {"Sofielund steering board", "Sofielund chair", "Sofielund evening patrols"}
+    expected_of_a |= {"Sofielund covenant", "Sofielund needs more lamps."}
+    signatures_of_a = {str(s.code) for s in Signature.objects.filter(agreement__code=sides["A"]["agreement"])}
+    assert signatures_of_a
+    expected_of_a |= signatures_of_a
     assert expected_of_a <= seen, expected_of_a - seen
     if persona == "coordinator":
         assert str(sides["A"]["invitation"]) in seen
