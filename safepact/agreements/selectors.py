@@ -343,7 +343,7 @@ def prefill_context(*, user, partnership: Partnership, language: str, dates: dic
             "review_date": _date(dates.get("review_date")) or agreed,
             "expiry_date": _date(dates.get("expiry_date")) or agreed,
             "effective_from": _date(dates.get("effective_from"))
-            or _("the date on which it enters into force"),
+            or _("the day on which the last required party signs"),
         }
 
 
