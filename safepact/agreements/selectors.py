@@ -150,8 +150,10 @@ def latest_version(agreement: Agreement) -> AgreementVersion | None:
 
 
 def comment_list(*, agreement: Agreement) -> QuerySet[Comment]:
-    return agreement.comments.select_related("author", "partner__organisation", "version").order_by(
-        "created_at", "id"
+    return (
+        agreement.comments.select_related("author", "partner__organisation", "version")
+        .defer("version__body")
+        .order_by("created_at", "id")
     )
 
 

@@ -15,6 +15,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -91,16 +92,16 @@ KIND_HELP = {
 }
 FORMALITY_HELP = {
     Formality.GENERAL: gettext_lazy(
-        "Fits a young or loose partnership: it describes the partnership and its focus. Required: parties, "
-        "purpose, duration."
+        "Fits a young or loose partnership: a description of the partnership and its focus. Only the basic "
+        "sections (such as the parties, the purpose and the duration) are required."
     ),
     Formality.SPECIFIED: gettext_lazy(
-        "Fits a partnership that knows what it wants: objectives, roles and tasks, governance, "
-        "confidentiality, review and accession are laid down."
+        "Fits a partnership that knows what it wants: objectives, roles and tasks, governance and review "
+        "are laid down as well."
     ),
     Formality.FIXED: gettext_lazy(
-        "Fits a mature partnership with shared resources: goals, activities, responsibilities, funding "
-        "and disputes are fixed."
+        "Fits a mature partnership with shared means: goals, activities, responsibilities, resources and "
+        "the settling of disputes are fixed."
     ),
 }
 
@@ -975,7 +976,7 @@ def _download(request, code, agreement_code, number, fmt: str):
     export = documents.export_pdf if fmt == "pdf" else documents.export_docx
     data, filename = export(actor=request.user, agreement=version.agreement, version=version)
     response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

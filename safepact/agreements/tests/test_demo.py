@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from safepact.accounts.models import User
 from safepact.agreements import texts
 from safepact.agreements.demo import agreements_demo
 from safepact.agreements.hooks import attention
@@ -159,7 +160,7 @@ def test_the_demo_has_signatories_a_covenant_in_force_and_a_confidentiality_agre
 
     # The gate stays off: De Hurk's TLP:AMBER problem statement is not withheld from its recipients.
     assert not AgreementSettings.objects.exists()
-    sanne = ruud.__class__.objects.get(email=email("sanne"))
+    sanne = User.objects.get(email=email("sanne"))
     assert confidentiality_status(sanne, partnership("dehurk")).required is False
 
 

@@ -432,6 +432,8 @@ def test_a_downloaded_pdf_of_the_signed_version_verifies_and_a_changed_one_does_
     response = client.get(url(world, "pdf", agreement.code, 1))
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
     assert DocumentExport.objects.filter(agreement=agreement, format="pdf").count() == 1
+    docx = client.get(url(world, "docx", agreement.code, 1))
+    assert docx.content.startswith(b"PK") and docx["Content-Disposition"].startswith("attachment;")
     pdf = response.content
     response = client.post(url(world, "verify"), {"file": SimpleUploadedFile("c.pdf", pdf)})
     html = text(response)
