@@ -13,7 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
@@ -58,10 +58,18 @@ def _safe_next(request, candidate: str | None, default: str | None = None) -> st
 
 def lockout(request, original_response=None, credentials=None, *args, **kwargs):
     """django-axes calls this when an email+IP pair has failed too often."""
-    request.session.pop(PENDING_KEY, None)
+    if hasattr(request, "session"):
+        request.session.pop(PENDING_KEY, None)
     cooloff_minutes = (
         int(settings.AXES_COOLOFF_TIME.total_seconds() // 60) if settings.AXES_COOLOFF_TIME else 0
     )
+    if request.path.startswith(
+        "/api/"
+    ):  # API callers (e.g. signing with a password) get the API's error shape
+        detail = _("Too many failed attempts. Try again in %(minutes)s minutes.") % {
+            "minutes": cooloff_minutes
+        }
+        return JsonResponse({"detail": detail, "code": "locked_out"}, status=429)
     return render(request, "accounts/lockout.html", {"cooloff_minutes": cooloff_minutes}, status=429)
 
 

@@ -192,9 +192,9 @@ def agreement_edit(request, code: UUID, agreement_code: UUID, payload: Agreement
     response={200: AgreementDetail, **WRITE},
     summary="Move the agreement through its lifecycle (coordinator)",
     description=(
-        "``submit``: draft → in review; ``draft``: in review or final → draft; ``finalise``: freeze the "
-        "latest version and record its SHA-256; ``open-signing``: final → signing; ``terminate``: end it "
-        "(a ``reason`` is required). An invalid move answers 422 with the reason."
+        "`submit`: draft → in review; `draft`: in review or final → draft; `finalise`: freeze the "
+        "latest version and record its SHA-256; `open-signing`: final → signing; `terminate`: end it "
+        "(a `reason` is required). An invalid move answers 422 with the reason."
     ),
 )
 def agreement_transition(request, code: UUID, agreement_code: UUID, payload: TransitionIn):
@@ -279,7 +279,7 @@ def version_docx(request, code: UUID, agreement_code: UUID, number: int):
     f"{ONE}/compare",
     response={200: CompareOut, **with_errors(422)},
     summary="A readable line diff between two versions",
-    description="Default: ``to`` the latest version, ``from`` the one before it.",
+    description="Default: `to` the latest version, `from` the one before it.",
 )
 def version_compare(
     request,
@@ -414,7 +414,7 @@ def _signed(request, code, agreement_code, payload: SignIn, sign):
     response={201: SignedOut, **WRITE},
     summary="Sign the final text for your organisation (authorised signatory; password and code)",
     description=(
-        "Re-authenticate in the body: ``password``, and ``otp`` when you use an authenticator app. A wrong "
+        "Re-authenticate in the body: `password`, and `otp` when you use an authenticator app. A wrong "
         "one answers 422 naming it (and counts towards the login lockout); without the signatory flag 403."
     ),
 )

@@ -229,7 +229,9 @@ def test_wrong_passwords_lock_signing_out(client, world, signing):
     sign_url = url(world, signing, "/sign")
     for _attempt in range(4):
         refused(call(client, "post", sign_url, {"password": "guess"}), "password")
-    assert call(client, "post", sign_url, {"password": "guess"}).status_code == 429
+    locked = call(client, "post", sign_url, {"password": "guess"})
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "locked_out"  # the API's error shape, not the lock-out page
     assert call(client, "post", sign_url, {"password": PASSWORD}).status_code == 429
     assert not Signature.objects.exists()
 
