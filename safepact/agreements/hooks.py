@@ -178,7 +178,11 @@ def notices(*, user, partnership) -> list[Notice]:
 def register() -> None:
     from safepact.agreements.demo import agreements_demo
 
-    register_gate(selectors.confidentiality_gate, explain=selectors.explain_withheld)
+    register_gate(
+        selectors.confidentiality_gate,
+        explain=selectors.explain_withheld,
+        organisation_passes=selectors.organisation_passes,
+    )
     hooks.register_demo(agreements_demo)
     hooks.register_attention(attention)
     hooks.register_notice(notices)

@@ -453,6 +453,21 @@ def confidentiality_status(user, partnership: Partnership) -> GateStatus:
     )
 
 
+def organisation_passes(partnership_id: int, organisation_id: int) -> bool:
+    """The gate for an organisation (not a person): has it signed the confidentiality agreement in force?"""
+    if not AgreementSettings.objects.filter(
+        partnership_id=partnership_id, require_confidentiality=True
+    ).exists():
+        return True
+    on = today()
+    return Signature.objects.filter(
+        Q(party__withdrawn_on__isnull=True) | Q(party__withdrawn_on__gt=on),
+        agreement__in=_in_force_confidentiality(partnership_id, on),
+        version_id=F("agreement__final_version_id"),
+        party__partner__organisation_id=organisation_id,
+    ).exists()
+
+
 def _agreement_url(agreement: Agreement) -> str:
     return reverse(
         "agreements:detail", kwargs={"code": agreement.partnership.code, "agreement_code": agreement.code}

@@ -263,7 +263,7 @@ def agreement_create(
         template = texts.get_template(kind, language)
     except texts.TemplateError as error:
         raise ValidationError(
-            {"kind": _("The template for this type cannot be read: %(error)s") % {"error": error}}
+            {"kind": _("The template for this type cannot be read: %(error)s") % {"error": error.public()}}
         ) from None
     dates = {"effective_from": effective_from, "review_date": review_date, "expiry_date": expiry_date}
     context = prefill_context(user=actor, partnership=partnership, language=language, dates=dates)
@@ -420,7 +420,7 @@ def agreement_finalise(*, actor, agreement: Agreement) -> Agreement:
         template = texts.get_template(agreement.kind, agreement.language)
     except texts.TemplateError as error:
         raise _refuse(
-            _("The template for this type cannot be read: %(error)s") % {"error": error}, "kind"
+            _("The template for this type cannot be read: %(error)s") % {"error": error.public()}, "kind"
         ) from None
     problems = texts.check(version.body, template, agreement.formality)
     if problems:

@@ -36,6 +36,10 @@ TO_BE_AGREED = re.compile(r"\[(to be agreed|nader overeen te komen|in te vullen)
 class TemplateError(ValueError):
     """A template file that cannot be used; the message names the file and the problem."""
 
+    def public(self) -> str:
+        """The message without the server's folder (``nl/covenant.toml: ...``), for people on a page."""
+        return str(self).replace(str(templates_dir()).rstrip("/") + "/", "")
+
 
 @dataclass(frozen=True)
 class TemplateSection:

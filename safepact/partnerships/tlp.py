@@ -39,15 +39,38 @@ Explain = Callable[[object, object], str]
 GATES: list[Gate] = []
 #: For each gate, a function ``explain(user, item) -> str`` saying why it withholds ``item`` ("" if not).
 EXPLAINERS: dict[Gate, Explain] = {}
+#: For each gate, ``organisation_passes(partnership_id, organisation_id) -> bool``: the gate's rule for an
+#: organisation outside the platform's memberships (a candidate reading a briefing link), where there is
+#: no person to ask about.
+ORGANISATION_CHECKS: dict[Gate, Callable[[int, int], bool]] = {}
 
 
-def register_gate(gate: Gate, explain: Explain | None = None) -> Gate:
+def register_gate(
+    gate: Gate, explain: Explain | None = None, organisation_passes: Callable[[int, int], bool] | None = None
+) -> Gate:
     """Add a gate once (idempotent, so ``ready()`` may run twice). Usable as a decorator."""
     if gate not in GATES:
         GATES.append(gate)
     if explain is not None:
         EXPLAINERS[gate] = explain
+    if organisation_passes is not None:
+        ORGANISATION_CHECKS[gate] = organisation_passes
     return gate
+
+
+def organisation_passes_gates(item, organisation_id: int) -> bool:
+    """Whether every gate lets ``organisation_id`` see the restricted ``item`` (CLEAR/GREEN: always).
+
+    For sharing outside memberships (briefing links to candidate organisations). A gate that registered
+    no organisation rule cannot vouch for an organisation, so it withholds.
+    """
+    if TLP(item.tlp) not in RESTRICTED:
+        return True
+    for gate in GATES:
+        check = ORGANISATION_CHECKS.get(gate)
+        if check is None or not check(item.partnership_id, organisation_id):
+            return False
+    return True
 
 
 def withheld_reason(user, item) -> str:

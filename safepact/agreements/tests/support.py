@@ -35,7 +35,9 @@ def draft(world, kind: str = Kind.COVENANT, **kwargs) -> Agreement:
     """A draft of partnership A by its coordinator, parties: the active partners (police, city, shop)."""
     kwargs.setdefault("formality", "specified")
     kwargs.setdefault("language", "en")
-    return services.agreement_create(actor=world.coordinator, partnership=world.partnership_a, kind=kind, **kwargs)
+    return services.agreement_create(
+        actor=world.coordinator, partnership=world.partnership_a, kind=kind, **kwargs
+    )
 
 
 def reload(agreement: Agreement) -> Agreement:

@@ -279,7 +279,9 @@ def test_a_broken_file_gives_a_template_error_naming_the_file(world, settings, t
     # Drafting with it is refused with the reason on the type, not a crash.
     with pytest.raises(ValidationError) as excinfo:
         support.draft(world, Kind.COVENANT)
-    assert "cannot be read" in excinfo.value.message_dict["kind"][0]
+    shown = excinfo.value.message_dict["kind"][0]
+    assert "cannot be read" in shown
+    assert "en/covenant.toml" in shown and str(tmp_path) not in shown  # no server path on a page
 
 
 def test_a_template_broken_after_drafting_blocks_finalising_with_a_reason(world, settings, tmp_path):

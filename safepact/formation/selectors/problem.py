@@ -25,7 +25,7 @@ from safepact.partnerships.selectors import (
     get_partnership_for_user,
     partnerships_for,
 )
-from safepact.partnerships.tlp import may_see
+from safepact.partnerships.tlp import may_see, organisation_passes_gates
 
 NOT_A_RECIPIENT = _("This problem statement is labelled %(label)s and you are not among its recipients.")
 
@@ -174,7 +174,9 @@ def briefing_may_show(statement: ProblemStatement | None, organisation_id: int) 
     if label == TLP.CLEAR:
         return True
     if label in (TLP.AMBER, TLP.AMBER_STRICT):
-        return any(o.pk == organisation_id for o in statement.recipient_organisations.all())
+        return any(
+            o.pk == organisation_id for o in statement.recipient_organisations.all()
+        ) and organisation_passes_gates(statement, organisation_id)
     return False  # GREEN: members only; RED: named people only
 
 
@@ -182,12 +184,13 @@ def briefing_shows_for(*, statement: ProblemStatement | None, shares) -> dict[in
     """``{share.pk: whether its candidate would see the statement}``, without extra queries per share."""
     recipients = {o.pk for o in statement.recipient_organisations.all()} if statement else set()
     label = TLP(statement.tlp) if statement else None
-    result = {}
+    result, passes = {}, {}
     for share in shares:
         org = share.candidate.organisation_id
-        result[share.pk] = label == TLP.CLEAR or (
-            label in (TLP.AMBER, TLP.AMBER_STRICT) and org in recipients
-        )
+        amber = label in (TLP.AMBER, TLP.AMBER_STRICT) and org in recipients
+        if amber and org not in passes:  # confidentiality gates: once per organisation
+            passes[org] = organisation_passes_gates(statement, org)
+        result[share.pk] = label == TLP.CLEAR or (amber and passes[org])
     return result
 
 
