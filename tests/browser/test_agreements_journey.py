@@ -5,6 +5,7 @@ signs for Polisen Region Syd, the covenant enters into force, and the PDF of the
 verifies. axe finds no serious accessibility problem on any page of the journey."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +17,7 @@ from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-DEMO_PASSWORD = "safepact-demo"  # noqa: S105 - the demo's published password
+DEMO_PASSWORD = "safepact-demo"
 KARIN = "karin.lindqvist@malmo-stad.example"  # coordinator, signatory for Malmö stad
 ANDERS = "anders.nilsson@polisen.example"  # signatory for the police
 TITLE = "Sofielund covenant 2027"
@@ -84,7 +85,11 @@ def test_draft_compare_finalise_sign_by_two_organisations_and_download_the_pdf(p
     text = page.locator("textarea[name=body]")
     body = text.input_value()
     assert "## Parties" in body
-    text.fill(body.replace("## Disputes", "## Disputes\n\nThe steering group meets within two weeks of a dispute.", 1))
+    text.fill(
+        body.replace(
+            "## Disputes", "## Disputes\n\nThe steering group meets within two weeks of a dispute.", 1
+        )
+    )
     page.get_by_label(re.compile("What changed", re.I)).fill("Dispute handling within two weeks")
     page.get_by_role("button", name="Save as a new version").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
@@ -135,7 +140,7 @@ def test_draft_compare_finalise_sign_by_two_organisations_and_download_the_pdf(p
         page.get_by_role("link", name=re.compile(f"PDF of version {agreement.final_version.number}")).click()
     download = download_info.value
     assert download.suggested_filename.endswith(".pdf")
-    data = open(download.path(), "rb").read()
+    data = Path(download.path()).read_bytes()
     verdict = verify_pdf_any(data)
     assert verdict.ok, verdict.message
     assert verdict.version.number == agreement.final_version.number
