@@ -222,7 +222,7 @@ def bench_gate(args, coordinator, partnership, people) -> None:
             lambda: tlp.visible_to(signed_user, base_qs), n, repeat
         )
         results["visible_to, required, organisation not signed"] = page_and_count(
-            lambda: tlp.visible_to(unsigned_user, base_qs), n // 10, repeat
+            lambda: tlp.visible_to(unsigned_user, base_qs), (n + 9) // 10, repeat
         )
         print_gate(n, repeat, results)
 
@@ -313,6 +313,7 @@ def bench_document(args, coordinator, agreement, signatures: int) -> None:
 
 def bench_lists(args, coordinator, people) -> None:
     from django.test import Client
+    from django.urls import reverse
 
     from safepact.accounts.models import Organisation
     from safepact.agreements import texts
@@ -436,7 +437,7 @@ def bench_lists(args, coordinator, people) -> None:
 
     client = Client()
     client.force_login(coordinator)
-    url = f"/p/{partnership.code}/agreements/"
+    url = reverse("agreements:list", kwargs={"code": partnership.code})
     response = client.get(url)
     if response.status_code == 200:
         request = measure(lambda _n: client.get(url), max(10, repeat // 5))

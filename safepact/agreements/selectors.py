@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import UUID
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -51,7 +52,9 @@ def _parse(code) -> UUID | None:
 
 
 def today() -> date:
-    return clock.now().date()
+    """Today in the deployment's time zone (``TIME_ZONE``): the calendar people's dates are written in
+    (not the UTC date, which lags or leads it by hours around midnight)."""
+    return timezone.localdate(clock.now())
 
 
 # Settings ------------------------------------------------------------------------------------------
@@ -132,13 +135,19 @@ def agreement_list(
         agreements = agreements.filter(status=status)
     if kind:
         agreements = agreements.filter(kind=kind)
+    # One correlated count each (not three joined COUNT DISTINCTs, which multiply the rows: bench/agreements.py).
     return agreements.annotate(
-        version_count=Count("versions", distinct=True),
-        party_count=Count("parties", filter=Q(parties__withdrawn_on__isnull=True), distinct=True),
-        signature_count=Count(
-            "signatures", filter=Q(signatures__version_id=F("final_version_id")), distinct=True
+        version_count=_count(AgreementVersion.objects.filter(agreement=OuterRef("pk"))),
+        party_count=_count(Party.objects.filter(agreement=OuterRef("pk"), withdrawn_on__isnull=True)),
+        signature_count=_count(
+            Signature.objects.filter(agreement=OuterRef("pk"), version_id=OuterRef("final_version_id"))
         ),
     ).order_by("-created_at", "-id")
+
+
+def _count(queryset: QuerySet):
+    counted = queryset.order_by().values("agreement_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def version_list(*, agreement: Agreement) -> QuerySet[AgreementVersion]:
@@ -353,12 +362,35 @@ def prefill_context(*, user, partnership: Partnership, language: str, dates: dic
 
 
 def _in_force_confidentiality(partnership_ref, on: date) -> QuerySet[Agreement]:
+    """Confidentiality agreements in force and in effect on ``on`` (from their effective date through
+    their expiry date)."""
     return Agreement.objects.filter(
+        Q(effective_from__isnull=True) | Q(effective_from__lte=on),
         Q(expiry_date__isnull=True) | Q(expiry_date__gte=on),
         partnership_id=partnership_ref,
         kind=Kind.CONFIDENTIALITY,
         status=Status.IN_FORCE,
     )
+
+
+def confidentiality_condition(user) -> Q:
+    """The gate as a condition on an item's ``partnership_id``: not correlated with the item, so the
+    database computes the two sets of partnerships once per query, not once per item."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    on = today()
+    required = AgreementSettings.objects.filter(require_confidentiality=True).values("partnership_id")
+    signed = Signature.objects.filter(
+        Q(party__withdrawn_on__isnull=True) | Q(party__withdrawn_on__gt=on),
+        Q(agreement__effective_from__isnull=True) | Q(agreement__effective_from__lte=on),
+        Q(agreement__expiry_date__isnull=True) | Q(agreement__expiry_date__gte=on),
+        agreement__kind=Kind.CONFIDENTIALITY,
+        agreement__status=Status.IN_FORCE,
+        version_id=F("agreement__final_version_id"),
+        # The party is the partner the person takes part through, so the partnership matches by itself.
+        party__partner_id__in=active_memberships(user).values("partner_id"),
+    ).values("agreement__partnership_id")
+    return ~Q(partnership_id__in=required) | Q(partnership_id__in=signed)
 
 
 def confidentiality_gate(user, queryset: QuerySet) -> QuerySet:
@@ -369,25 +401,10 @@ def confidentiality_gate(user, queryset: QuerySet) -> QuerySet:
     Registered with ``safepact.partnerships.tlp.register_gate``, so ``visible_to`` and ``may_see`` apply
     it; the information-exchange app may also call it directly. One query; no loop over items.
     """
-    on = today()
-    if not getattr(user, "is_authenticated", False):
-        return queryset.none()
-    required = AgreementSettings.objects.filter(
-        partnership_id=OuterRef("partnership_id"), require_confidentiality=True
-    )
-    organisations = active_memberships(user).filter(
-        partner__partnership_id=OuterRef(OuterRef("partnership_id"))
-    )
-    signed = Signature.objects.filter(
-        Q(party__withdrawn_on__isnull=True) | Q(party__withdrawn_on__gt=on),
-        Q(agreement__expiry_date__isnull=True) | Q(agreement__expiry_date__gte=on),
-        agreement__partnership_id=OuterRef("partnership_id"),
-        agreement__kind=Kind.CONFIDENTIALITY,
-        agreement__status=Status.IN_FORCE,
-        version_id=F("agreement__final_version_id"),
-        party__partner__organisation_id__in=organisations.values("partner__organisation_id"),
-    )
-    return queryset.filter(~Exists(required) | Exists(signed))
+    return queryset.filter(confidentiality_condition(user))
+
+
+confidentiality_gate.condition = confidentiality_condition  # inlined by ``partnerships.tlp.visible_to``
 
 
 @dataclass(frozen=True)
@@ -402,12 +419,39 @@ class GateStatus:
 
 
 def confidentiality_status(user, partnership: Partnership) -> GateStatus:
-    """The explanation beside withheld content: which agreement, and who must sign it."""
+    """The explanation beside withheld content: which agreement, and who must sign it.
+
+    It follows the gate's own rule (a signature on any confidentiality agreement in effect lets the person
+    through), so it never says "withheld" about content the gate shows.
+    """
     if not settings_for(partnership=partnership).require_confidentiality:
         return GateStatus(required=False, passes=True)
     on = today()
-    agreement = _in_force_confidentiality(partnership.pk, on).order_by("-in_force_at").first()
-    membership = active_memberships(user).filter(partner__partnership=partnership).first()
+    in_effect = _in_force_confidentiality(partnership.pk, on)
+    membership = (
+        active_memberships(user)
+        .filter(partner__partnership=partnership)
+        .select_related("partner__organisation")
+        .first()
+    )
+    signed = (
+        Signature.objects.filter(
+            Q(party__withdrawn_on__isnull=True) | Q(party__withdrawn_on__gt=on),
+            agreement__in=in_effect,
+            version_id=F("agreement__final_version_id"),
+            party__partner__organisation_id=membership.partner.organisation_id,
+        )
+        .select_related("agreement")
+        .order_by("-agreement__in_force_at", "-agreement_id")
+        .first()
+        if membership is not None
+        else None
+    )
+    if signed is not None:
+        agreement = signed.agreement
+        agreement.partnership = partnership
+        return GateStatus(required=True, passes=True, agreement=agreement, url=_agreement_url(agreement))
+    agreement = in_effect.order_by("-in_force_at").first()
     if agreement is None:
         pending = (
             Agreement.objects.filter(partnership=partnership, kind=Kind.CONFIDENTIALITY)
@@ -415,27 +459,33 @@ def confidentiality_status(user, partnership: Partnership) -> GateStatus:
             .order_by("-created_at")
             .first()
         )
+        if pending is not None:
+            pending.partnership = partnership
+        if (
+            pending is not None
+            and pending.status == Status.IN_FORCE
+            and pending.effective_from is not None
+            and pending.effective_from > on
+        ):
+            message = _(
+                "This partnership shares TLP:AMBER and TLP:RED information only with organisations that "
+                "signed its confidentiality agreement. “%(agreement)s” takes effect on %(date)s; such "
+                "information is withheld until then."
+            ) % {"agreement": pending.title, "date": _date(pending.effective_from)}
+        else:
+            message = _(
+                "This partnership shares TLP:AMBER and TLP:RED information only with organisations that "
+                "signed its confidentiality agreement, and no confidentiality agreement is in force yet. "
+                "Such information is withheld until one is signed."
+            )
         return GateStatus(
             required=True,
             passes=False,
             agreement=pending,
             url=_agreement_url(pending) if pending else "",
-            message=_(
-                "This partnership shares TLP:AMBER and TLP:RED information only with organisations that "
-                "signed its confidentiality agreement, and no confidentiality agreement is in force yet. "
-                "Such information is withheld until one is signed."
-            ),
+            message=message,
         )
-    passes = membership is not None and (
-        Signature.objects.filter(
-            Q(party__withdrawn_on__isnull=True) | Q(party__withdrawn_on__gt=on),
-            agreement=agreement,
-            version_id=agreement.final_version_id,
-            party__partner__organisation_id=membership.partner.organisation_id,
-        ).exists()
-    )
-    if passes:
-        return GateStatus(required=True, passes=True, agreement=agreement, url=_agreement_url(agreement))
+    agreement.partnership = partnership
     return GateStatus(
         required=True,
         passes=False,

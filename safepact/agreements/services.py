@@ -247,6 +247,8 @@ def agreement_create(
         raise ValidationError(
             {"supersedes": _("Only an agreement of this partnership in force can be replaced.")}
         )
+    if supersedes is not None and supersedes.kind != kind:
+        raise ValidationError({"supersedes": _("An agreement can only replace one of the same type.")})
     partners = Partner.objects.filter(partnership=partnership, status=PartnerStatus.ACTIVE)
     if partner_codes is not None:
         wanted = {str(code) for code in partner_codes}
@@ -425,6 +427,20 @@ def agreement_finalise(*, actor, agreement: Agreement) -> Agreement:
     problems = texts.check(version.body, template, agreement.formality)
     if problems:
         raise ValidationError({"body": [problem.message for problem in problems]})
+    gone = sorted(
+        agreement.parties.filter(required=True, withdrawn_on__isnull=True)
+        .exclude(partner__status=PartnerStatus.ACTIVE)
+        .values_list("partner__organisation__name", flat=True)
+    )
+    if gone:
+        raise _refuse(
+            _(
+                "%(organisations)s no longer take part in the partnership and could never sign: make them "
+                "optional parties or remove them."
+            )
+            % {"organisations": ", ".join(gone)},
+            "parties",
+        )
     required = agreement.parties.filter(required=True, withdrawn_on__isnull=True).count()
     if required == 0:
         raise _refuse(_("At least one party must be required to sign."), "parties")
@@ -455,6 +471,26 @@ def agreement_open_signing(*, actor, agreement: Agreement) -> Agreement:
             _("Only a final text can be opened for signature (this agreement is %(status)s).")
             % {"status": agreement.get_status_display()}
         )
+    if agreement.supersedes_id:
+        # Lock the agreement it replaces (after this one, the order _enter_into_force uses too), so two
+        # successors opened at once are serialised and cannot both come to replace it.
+        Agreement.objects.select_for_update().filter(pk=agreement.supersedes_id).first()
+        rival = (
+            Agreement.objects.filter(
+                supersedes_id=agreement.supersedes_id, status__in=(Status.SIGNING, Status.IN_FORCE)
+            )
+            .exclude(pk=agreement.pk)
+            .first()
+        )
+        if rival is not None:
+            raise _refuse(
+                _(
+                    "“%(other)s” already replaces the same agreement and is open for signature or in force; "
+                    "only one agreement can replace it."
+                )
+                % {"other": rival.title},
+                "supersedes",
+            )
     _transition(actor, agreement, Status.SIGNING, action="agreements.agreement.signing_opened")
     return agreement
 
@@ -559,7 +595,8 @@ def agreement_sign(
     if party.withdrawn_on is not None:
         raise _refuse(_("Your organisation withdrew from this agreement."), "party")
     signature = _sign(actor, agreement, party, membership, method)
-    if agreement.status == Status.SIGNING and signing_state(agreement).complete:
+    state = signing_state(agreement) if agreement.status == Status.SIGNING else None
+    if state is not None and state.complete and state.needed:  # never on optional signatures alone
         _enter_into_force(actor, agreement)
     return signature
 
@@ -761,7 +798,10 @@ def expire_due(on: date | None = None) -> int:
     """Mark every agreement past its expiry date expired (each in its own transaction)."""
     count = 0
     for agreement in expired_unmarked(on):
-        agreement_expire(agreement=agreement, on=on)
+        try:
+            agreement_expire(agreement=agreement, on=on)
+        except ValidationError:
+            continue  # terminated, or expired by another run, since it was listed
         count += 1
     return count
 

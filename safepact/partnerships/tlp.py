@@ -22,7 +22,9 @@ requires a signed confidentiality agreement::
     from safepact.partnerships.tlp import register_gate
     register_gate(confidentiality_gate)
 
-A gate must be cheap and query-constant: build a ``Q``/``Exists`` on the queryset, never a loop.
+A gate must be cheap and query-constant: build a ``Q``/``Exists`` on the queryset, never a loop. A gate
+that can state its rule as a condition on the item's own fields may expose it as ``gate.condition(user) ->
+Q``; ``visible_to`` then inlines it into the one WHERE clause (the agreements gate does).
 """
 
 from collections.abc import Callable
@@ -189,5 +191,20 @@ def visible_to(user, queryset: QuerySet) -> QuerySet:
     rule = _rule(user, model)
     if not GATES:
         return queryset.filter(rule)
-    restricted = _apply_gates(user, model._default_manager.filter(rule, tlp__in=RESTRICTED))
-    return queryset.filter(rule).filter(~Q(tlp__in=RESTRICTED) | Q(pk__in=restricted.values("pk")))
+    # A gate that offers its rule as a condition (``gate.condition(user) -> Q`` on the item's own fields) is
+    # inlined into one WHERE clause: the cheapest form (bench/agreements.py). Any other gate sees, and may
+    # only narrow, the restricted part of this very queryset; it is ANDed in, so it can never widen the rule.
+    conditions = [gate.condition(user) for gate in GATES if callable(getattr(gate, "condition", None))]
+    others = [gate for gate in GATES if not callable(getattr(gate, "condition", None))]
+    visible = queryset.filter(rule)
+    if conditions:
+        passes = conditions[0]
+        for condition in conditions[1:]:
+            passes &= condition
+        visible = visible.filter(~Q(tlp__in=RESTRICTED) | passes)
+    if not others:
+        return visible
+    restricted = visible.filter(tlp__in=RESTRICTED)
+    for gate in others:
+        restricted = restricted & gate(user, restricted)
+    return visible.exclude(tlp__in=RESTRICTED) | restricted

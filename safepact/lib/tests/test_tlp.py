@@ -305,3 +305,44 @@ def test_gate_cannot_widen_beyond_the_rule(world, monkeypatch):
     )
     assert not policy.may_see(world.member, note)
     assert not policy.visible_to(world.member, Note.objects.all()).exists()
+
+
+def test_a_gate_with_a_condition_is_inlined_and_still_only_narrows(
+    world, monkeypatch, django_assert_num_queries
+):
+    from django.db.models import Q
+
+    def no_secrets(user, queryset):
+        return queryset.filter(no_secrets.condition(user))
+
+    no_secrets.condition = lambda user: ~Q(title__startswith="secret")
+
+    def widen(user, queryset):  # a misbehaving queryset gate next to it cannot add anything
+        return Note.objects.all()
+
+    monkeypatch.setattr(policy, "GATES", [no_secrets, widen])
+    for label in TLP:
+        for title in ("secret", "plain"):
+            Note.objects.create(
+                partnership=world.partnership_a,
+                title=f"{title} {label.value}",
+                tlp=label,
+                created_by=world.member,
+            )
+    Note.objects.create(
+        partnership=world.partnership_b, title="plain other", tlp="amber", created_by=world.coordinator_b
+    )
+    with django_assert_num_queries(1):
+        visible = {n.title for n in policy.visible_to(world.member, Note.objects.all())}
+    assert visible == {
+        "secret clear",
+        "plain clear",
+        "secret green",
+        "plain green",
+        "plain amber",
+        "plain amber+strict",
+        "plain red",
+    }
+    monkeypatch.setattr(policy, "GATES", [no_secrets])
+    with django_assert_num_queries(1):
+        assert {n.title for n in policy.visible_to(world.member, Note.objects.all())} == visible
