@@ -6,6 +6,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from safepact.accounts.services import api_token_authenticate
@@ -43,7 +44,56 @@ class SessionCookie(APIKeyCookie):
         return None
 
 
+def _null_character_at(value, path: tuple = ()):
+    """The path of the first string holding a NUL character (PostgreSQL cannot store one), or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return (*path, key)
+        found = _null_character_at(item, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
+class SafeParser(Parser):
+    """JSON bodies and query strings without NUL characters: 422 naming the field, never a database 500."""
+
+    def _refuse(self, source: str, path: tuple):
+        raise NinjaValidationError(
+            [
+                {
+                    "loc": [source, *path],
+                    "msg": "text must not contain NUL (\\u0000) characters",
+                    "type": "null",
+                }
+            ]
+        )
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        path = _null_character_at(data)
+        if path is not None:
+            self._refuse("body", path)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        parsed = super().parse_querydict(data, list_fields, request)
+        path = _null_character_at({k: v for k, v in parsed.items() if isinstance(v, (str, list))})
+        if path is not None:
+            self._refuse("query", path)
+        return parsed
+
+
 api = NinjaAPI(
+    parser=SafeParser(),
     title="SafePact API",
     version="1",
     description=(
@@ -84,6 +134,8 @@ def http_error(request, exc):
     """Errors ninja raises itself: unparsable body (400), CSRF refused (403), throttled (429), ..."""
     from django.utils.translation import gettext as _
 
+    if isinstance(exc.__cause__, NinjaValidationError):  # our parser refused a value (ninja wraps it in a 400)
+        return invalid_request(request, exc.__cause__)
     codes = {400: "bad_request", 403: "forbidden", 405: "method_not_allowed", 429: "throttled"}
     detail, code = str(exc), codes.get(exc.status_code, "error")
     if exc.status_code == 400 and detail.startswith("Cannot parse request body"):

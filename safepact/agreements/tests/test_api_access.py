@@ -9,11 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import PASSWORD
-from safepact.agreements import services
+from safepact.agreements import selectors, services
 from safepact.agreements.models import Agreement, Comment, Party
 from safepact.agreements.tests import support
 from safepact.audit.models import AuditEvent
-from safepact.lib import clock
 from safepact.partnerships.models import Partner
 
 API = "/api/v1"
@@ -90,7 +89,7 @@ COORDINATOR = {"viewer": 403, "member": 403}
 
 def endpoints(w, t: Things) -> dict:
     """name: (method, path, body, {persona: status}); personas not named: coordinator 2xx as given."""
-    today = clock.now().date().isoformat()
+    today = selectors.today().isoformat()
     review, signing = url(w, t.review), url(w, t.signing)
     return {
         "list": ("get", f"{base(w)}/agreements", None, READERS),

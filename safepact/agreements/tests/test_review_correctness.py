@@ -2,13 +2,16 @@
 explanation agreeing with the gate, and the daily job. Each test failed before its fix."""
 
 from datetime import UTC, date, datetime, timedelta
+from io import StringIO
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
 from safepact.agreements import selectors, services
 from safepact.agreements.hooks import notices
-from safepact.agreements.models import Kind, Party, Status
+from safepact.agreements.models import Kind, Party, ReminderSent, Status
 from safepact.agreements.selectors import confidentiality_status, organisation_passes
 from safepact.agreements.tests import support
 from safepact.audit.models import AuditEvent
@@ -250,3 +253,31 @@ def test_the_daily_job_skips_an_agreement_whose_state_moved_since_it_was_listed(
     assert services.expire_due(on=date(2025, 1, 1)) == 1
     assert support.reload(terminated).status == Status.TERMINATED
     assert support.reload(due).status == Status.EXPIRED
+
+
+def test_a_moved_review_date_is_reminded_again_and_an_expiry_once(world):
+    """Checked sound: the job reminds once per (agreement, kind, date); a new review date is a new reminder;
+    an agreement that expires is marked once and its "expired" reminder goes out once."""
+    with clock.frozen(datetime(2031, 3, 2, 9, tzinfo=UTC)):
+        agreement = support.in_force(
+            world,
+            review_date=date(2031, 3, 20),
+            expiry_date=date(2031, 3, 25),
+            effective_from=date(2031, 3, 1),
+        )
+        call_command("agreement_reminders", stdout=StringIO())
+        call_command("agreement_reminders", stdout=StringIO())
+        assert sorted(ReminderSent.objects.values_list("kind", "due")) == [
+            ("expiry", date(2031, 3, 25)),
+            ("review", date(2031, 3, 20)),
+        ]
+        assert len(mail.outbox) == 2
+        services.agreement_update(actor=world.coordinator, agreement=agreement, review_date=date(2031, 3, 22))
+        call_command("agreement_reminders", stdout=StringIO())
+        assert ReminderSent.objects.filter(kind="review").count() == 2 and len(mail.outbox) == 3
+    with clock.frozen(datetime(2031, 3, 26, 9, tzinfo=UTC)):
+        call_command("agreement_reminders", stdout=StringIO())
+        call_command("agreement_reminders", stdout=StringIO())
+    assert support.reload(agreement).status == Status.EXPIRED
+    assert AuditEvent.objects.filter(action="agreements.agreement.expired").count() == 1
+    assert ReminderSent.objects.filter(kind="expired").count() == 1 and len(mail.outbox) == 4

@@ -59,7 +59,11 @@ def test_normalise_gives_unix_newlines_no_trailing_spaces_and_one_final_newline(
     assert texts.normalise(None) == "\n"
 
 
-lines = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30), max_size=12)
+# Lines hold no line break of their own (a "\r" inside a part would be one more line, rightly).
+lines = st.lists(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=30),
+    max_size=12,
+)
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
