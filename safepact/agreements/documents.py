@@ -29,6 +29,8 @@ import hashlib
 import io
 import json
 import logging
+import subprocess
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -604,12 +606,52 @@ class Verification:
     text_sha256: str = ""  # of the embedded text; "" when the PDF holds none
 
 
-def _read_pdf(data: bytes) -> bytes | None:
-    """The embedded text of a PDF (``None`` when it has none). ``ValidationError({"file": ...})`` for a
-    file that is too large, not a PDF, damaged or encrypted."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+#: The uploaded PDF is parsed in a child process under these limits. pypdf inflates (and keeps) every
+#: compressed stream it reads, up to 75 MB each, so a 100 KB file can make a parser hold gigabytes; in
+#: its own process the damage stops at the limit and the web process holds nothing of it.
+PARSE_MEMORY_BYTES = 512 * 1024 * 1024
+PARSE_CPU_SECONDS = 20
+PARSE_TIMEOUT_SECONDS = 30
 
+# Run as ``python -I -c _PARSE_CHILD memory cpu name`` with the PDF on stdin. Exit 0 with ``+`` and the
+# SHA-256 of the first attachment called ``name`` (or ``-``: none), 3 encrypted, anything else unreadable.
+_PARSE_CHILD = r"""
+import hashlib, io, sys
+try:
+    import resource
+except ImportError:
+    resource = None
+if resource is not None:
+    for limit, value in ((resource.RLIMIT_AS, int(sys.argv[1])), (resource.RLIMIT_CPU, int(sys.argv[2]))):
+        _soft, hard = resource.getrlimit(limit)
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(limit, (value, value))
+name, data = sys.argv[3], sys.stdin.buffer.read()
+try:
+    from pypdf import PdfReader
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        sys.exit(3)
+    len(reader.pages)  # parse the page tree: a damaged file fails here
+    found = None
+    for entry in reader.attachment_list:  # lazily: only the first one called ``name`` is inflated
+        if name in (entry.name, entry.alternative_name):
+            found = hashlib.sha256(entry.content).hexdigest()
+            break
+except Exception as error:  # an untrusted file can fail in any way (MemoryError too): all mean damaged
+    sys.stderr.write(f"{type(error).__name__}: {error}"[:300])
+    sys.exit(2)
+sys.stdout.write("-" if found is None else "+" + found)
+"""
+
+
+def _unreadable() -> ValidationError:
+    return ValidationError({"file": _("This PDF cannot be read: it is damaged or not a PDF.")})
+
+
+def _embedded_text_sha256(data: bytes) -> str | None:
+    """The SHA-256 of the text embedded in a PDF (``None`` when it has none). ``ValidationError({"file":
+    ...})`` for a file that is too large, not a PDF, damaged, encrypted or too costly to read."""
     if data is None or len(data) == 0:
         raise ValidationError({"file": _("The file is empty.")})
     if len(data) > MAX_VERIFY_BYTES:
@@ -621,23 +663,35 @@ def _read_pdf(data: bytes) -> bytes | None:
         )
     if b"%PDF-" not in data[:1024]:
         raise ValidationError({"file": _("This file is not a PDF.")})
+    command = [
+        sys.executable,
+        "-I",
+        "-c",
+        _PARSE_CHILD,
+        str(PARSE_MEMORY_BYTES),
+        str(PARSE_CPU_SECONDS),
+        TEXT_ATTACHMENT,
+    ]
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise ValidationError(
-                {"file": _("This PDF is encrypted (password-protected); SafePact produces no such files.")}
-            )
-        len(reader.pages)  # parse the page tree: a damaged file fails here
-        attachments = reader.attachments
-        found = attachments.get(TEXT_ATTACHMENT) if TEXT_ATTACHMENT in attachments else None
-    except ValidationError:
-        raise
-    except (PyPdfError, Exception) as error:  # an untrusted file can fail in any way: all mean "damaged"
-        logger.info("agreement verification: unreadable PDF (%s: %s)", type(error).__name__, error)
-        raise ValidationError({"file": _("This PDF cannot be read: it is damaged or not a PDF.")}) from None
-    if not found:
-        return None
-    return found[0]
+        result = subprocess.run(  # noqa: S603 - our own script and arguments; the PDF goes to stdin
+            command, input=data, capture_output=True, timeout=PARSE_TIMEOUT_SECONDS, check=False
+        )
+    except subprocess.TimeoutExpired:
+        logger.info("agreement verification: reading the PDF took too long")
+        raise _unreadable() from None
+    if result.returncode == 3:
+        raise ValidationError(
+            {"file": _("This PDF is encrypted (password-protected); SafePact produces no such files.")}
+        )
+    answer = result.stdout.decode("ascii", "replace")
+    if result.returncode != 0 or not answer:
+        logger.info(
+            "agreement verification: unreadable PDF (exit %s: %s)",
+            result.returncode,
+            result.stderr.decode("utf-8", "replace")[:300],
+        )
+        raise _unreadable()
+    return answer[1:] if answer.startswith("+") else None
 
 
 def _signers(signatures: list[Signature]) -> str:
@@ -665,9 +719,9 @@ def _valid_signatures(version: AgreementVersion) -> list[Signature]:
 
 
 def _verify(data: bytes, agreements, *, scoped: bool) -> Verification:
-    embedded = _read_pdf(data)
+    embedded = _embedded_text_sha256(data)
     file_sha = hashlib.sha256(data).hexdigest()
-    text_sha = hashlib.sha256(embedded).hexdigest() if embedded is not None else ""
+    text_sha = embedded or ""
     base = {"file_sha256": file_sha, "text_sha256": text_sha}
 
     export = (

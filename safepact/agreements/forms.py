@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from safepact.agreements.models import Formality, Kind
 
 DATE_WIDGET = {"widget": forms.DateInput(attrs={"type": "date"})}
+#: The API's bound too (``schemas.MAX_QUORUM``): a larger number does not fit the database column.
+MAX_QUORUM = 1000
 
 
 class PartnerChoiceField(forms.ModelMultipleChoiceField):
@@ -66,6 +68,7 @@ class AgreementCreateForm(AgreementDatesMixin, forms.Form):
     quorum = forms.IntegerField(
         label=_("Quorum"),
         min_value=1,
+        max_value=MAX_QUORUM,
         required=False,
         help_text=_(
             "How many required parties must sign for the agreement to enter into force. "
@@ -110,6 +113,7 @@ class AgreementUpdateForm(AgreementDatesMixin, forms.Form):
     quorum = forms.IntegerField(
         label=_("Quorum"),
         min_value=1,
+        max_value=MAX_QUORUM,
         required=False,
         help_text=_("Leave empty: every required party must sign."),
     )

@@ -215,7 +215,9 @@ def _text_context(agreement: Agreement, body: str) -> dict:
         "rendered": _html(body),
         "sections": section_checks(body, template, agreement.formality),
         "problems": texts.check(body, template, agreement.formality) if template else [],
-        "unresolved": texts.unresolved(body),
+        # Open points matter while the text can still change (or before signing starts); once signed, the
+        # markers are part of the agreed text and a warning would only be noise.
+        "unresolved": texts.unresolved(body) if agreement.status in ("draft", "review", "final") else [],
     }
 
 
