@@ -251,6 +251,7 @@ def user_reauthenticate(*, request, user: User, password: str, otp: str | None) 
     """
     from django.contrib.auth import authenticate
 
+    from safepact.accounts.policy import two_factor_required
     from safepact.accounts.selectors import totp_device_confirmed
 
     if not password:
@@ -260,6 +261,17 @@ def user_reauthenticate(*, request, user: User, password: str, otp: str | None) 
         raise ValidationError({"password": _("That password is not right.")})
     device = totp_device_confirmed(user=user)
     if device is None:
+        # A bearer token passes no 2FA middleware: whom the pages hold to an authenticator app (their
+        # role requires one) cannot re-authenticate here with the password alone either.
+        if two_factor_required(user):
+            raise ValidationError(
+                {
+                    "otp": _(
+                        "Your role requires two-factor authentication: set up an authenticator app on "
+                        "your profile page first."
+                    )
+                }
+            )
         return
     token = (otp or "").replace(" ", "")
     if not token:

@@ -29,6 +29,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import subprocess
 import sys
 import zipfile
@@ -306,6 +307,15 @@ def export_pdf(*, actor, agreement: Agreement, version: AgreementVersion) -> tup
 # DOCX -----------------------------------------------------------------------------------------------
 
 
+# Characters XML 1.0 cannot hold (python-docx refuses them: a form feed in a title made every DOCX a 500).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """``text`` without the control characters a DOCX (XML) cannot contain."""
+    return _NOT_XML.sub("", text or "")
+
+
 # The same parser settings as ``safepact.lib.markdown`` (CommonMark with tables, raw HTML as text).
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
@@ -360,7 +370,7 @@ class _DocxWriter:
             return index + 3
         if kind in ("fence", "code_block"):
             paragraph = self.document.add_paragraph(style="No Spacing")
-            run = paragraph.add_run(token.content.rstrip("\n"))
+            run = paragraph.add_run(_xml(token.content.rstrip("\n")))
             run.font.name = "Courier New"
             return index + 1
         if kind == "table_open":
@@ -462,7 +472,7 @@ class _DocxWriter:
 
     @staticmethod
     def _run(paragraph, text: str, state: dict):
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(_xml(text))
         run.bold = state["bold"] or None
         run.italic = state["italic"] or None
         if state["strike"]:
@@ -491,13 +501,13 @@ def render_docx(sheet: Sheet) -> bytes:
     document = Document()
     with override(agreement.language):
         properties = document.core_properties
-        properties.title = agreement.title
+        properties.title = _xml(agreement.title)
         properties.subject = _("Version %(number)s, text SHA-256 %(sha256)s") % {
             "number": version.number,
             "sha256": version.sha256,
         }
         properties.keywords = f"agreement:{agreement.code}, version:{version.number}, sha256:{version.sha256}"
-        properties.author = agreement.partnership.name
+        properties.author = _xml(agreement.partnership.name)
         properties.last_modified_by = "SafePact"
         properties.comments = _state_line(sheet)
         properties.category = agreement.get_kind_display()
@@ -507,7 +517,7 @@ def render_docx(sheet: Sheet) -> bytes:
         properties.modified = sheet.modified.replace(tzinfo=None)
 
         if not texts.parse(sheet.text).title:
-            document.add_heading(agreement.title, level=0)
+            document.add_heading(_xml(agreement.title), level=0)
         if not sheet.is_final:
             warning = document.add_paragraph()
             warning.add_run(_("NOT THE FINAL TEXT – not signed")).bold = True  # noqa: RUF001
@@ -537,18 +547,18 @@ def render_docx(sheet: Sheet) -> bytes:
                     s.get_method_display(),
                 ]
                 for cell, text in zip(cells, values, strict=True):
-                    cell.text = text
+                    cell.text = _xml(text)
         else:
             document.add_paragraph(_("Nobody has signed this version."))
         if sheet.not_signed and sheet.is_final:
             document.add_paragraph(_("Not signed (yet):"))
             for party in sheet.not_signed:
-                document.add_paragraph(party.partner.organisation.name, style="List Bullet")
+                document.add_paragraph(_xml(party.partner.organisation.name), style="List Bullet")
         for party in sheet.withdrawn:
             document.add_paragraph(
                 _("%(organisation)s withdrew on %(date)s.")
                 % {
-                    "organisation": party.partner.organisation.name,
+                    "organisation": _xml(party.partner.organisation.name),
                     "date": formats.date_format(party.withdrawn_on, "DATE_FORMAT"),
                 }
             )
@@ -562,8 +572,8 @@ def render_docx(sheet: Sheet) -> bytes:
             )
             % {
                 "number": version.number,
-                "title": agreement.title,
-                "partnership": agreement.partnership.name,
+                "title": _xml(agreement.title),
+                "partnership": _xml(agreement.partnership.name),
                 "sha256": version.sha256,
                 "state": _state_line(sheet),
             }

@@ -5,10 +5,9 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from safepact.agreements.models import Formality, Kind
+from safepact.agreements.schemas import MAX_QUORUM  # the API's bound; more does not fit the column
 
 DATE_WIDGET = {"widget": forms.DateInput(attrs={"type": "date"})}
-#: The API's bound too (``schemas.MAX_QUORUM``): a larger number does not fit the database column.
-MAX_QUORUM = 1000
 
 
 class PartnerChoiceField(forms.ModelMultipleChoiceField):

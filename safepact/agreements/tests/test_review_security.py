@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from pypdf import PdfWriter
 from pypdf.generic import EncodedStreamObject, StreamObject
@@ -31,9 +32,9 @@ def pdf_with_attachments(contents: list[bytes], name: str = documents.TEXT_ATTAC
     for content in contents:
         writer.add_attachment(name, content)
     for index, obj in enumerate(writer._objects):
-        if isinstance(obj, StreamObject) and not isinstance(obj, EncodedStreamObject):
-            if len(obj.get_data()) > 10_000:
-                writer._objects[index] = obj.flate_encode(level=9)
+        compressible = isinstance(obj, StreamObject) and not isinstance(obj, EncodedStreamObject)
+        if compressible and len(obj.get_data()) > 10_000:
+            writer._objects[index] = obj.flate_encode(level=9)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -54,7 +55,7 @@ def api_call(client, method: str, path: str, body: dict):
 
 def test_verifying_a_small_pdf_full_of_compressed_attachments_does_not_inflate_them_in_the_server(world):
     """A 100 KB upload (any member may verify) used to make the web process inflate and hold every
-    attachment called ``agreement.md``: 20 × 5 MB here, 20 GB from a 20 MB upload."""
+    attachment called ``agreement.md``: 20 times 5 MB here, 20 GB from a 20 MB upload."""
     text = b"# A text nobody signed\n"
     data = pdf_with_attachments([text] + [bytes([65 + i]) * (5 * MB) for i in range(20)])
     assert len(data) < 200_000
@@ -82,10 +83,10 @@ def test_the_pdf_parser_runs_under_a_memory_limit(world, monkeypatch):
 def test_a_pdf_still_verifies_through_the_page_and_the_api(client, world):
     """The isolated parser keeps the verdicts: an exported signed PDF verifies on the page and the API."""
     agreement = support.in_force(world)
-    data, _name = documents.export_pdf(actor=world.viewer, agreement=agreement, version=agreement.final_version)
+    data, _name = documents.export_pdf(
+        actor=world.viewer, agreement=agreement, version=agreement.final_version
+    )
     client.force_login(world.viewer)
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     page = client.post(
         f"/p/{world.partnership_a.code}/agreements/verify/",
         {"file": SimpleUploadedFile("a.pdf", data, content_type="application/pdf")},
@@ -125,7 +126,9 @@ def test_links_and_images_in_the_text_make_the_pdf_renderer_fetch_nothing(world,
     version, _created = services.version_save(
         actor=world.coordinator, agreement=support.reload(agreement), body=body
     )
-    data, _name = documents.export_pdf(actor=world.viewer, agreement=support.reload(agreement), version=version)
+    data, _name = documents.export_pdf(
+        actor=world.viewer, agreement=support.reload(agreement), version=version
+    )
     assert data.startswith(b"%PDF-")
     assert asked == []
     with pytest.raises(ValueError, match="no external resources"):
@@ -133,6 +136,8 @@ def test_links_and_images_in_the_text_make_the_pdf_renderer_fetch_nothing(world,
 
 
 # Odd input answers 422 / a form error, never 500 ---------------------------------------------------
+# (NUL characters: found in this review and fixed at the same time for the whole API by
+# ``safepact.api.SafeParser``; these pin it for the agreement endpoints, run them on PostgreSQL too.)
 
 
 @pytest.mark.parametrize(
@@ -205,7 +210,9 @@ def test_the_docx_of_a_text_with_control_characters_downloads(world):
     page = f"/p/{world.partnership_a.code}/agreements/{agreement.code}/"
     body = agreement.versions.get().body + "\n\nA bell \x07 and a form feed \x0c here.\n"
     assert client.post(page + "edit/", {"body": body, "note": "n"}).status_code == 302
-    assert client.post(page + "details/", {"title": "Covenant\x01", "formality": "general"}).status_code == 302
+    assert (
+        client.post(page + "details/", {"title": "Covenant\x01", "formality": "general"}).status_code == 302
+    )
     for path in (page + "versions/2.docx", url(world, agreement, "/versions/2/docx")):
         response = client.get(path)
         assert response.status_code == 200, path
