@@ -32,7 +32,7 @@ from safepact.formation.selectors.problem import problem_statement_for
 from safepact.formation.selectors.structure import structure_overview, task_table
 from safepact.lib import clock
 from safepact.lib.tlp import TLP
-from safepact.partnerships.models import Membership, Partner, Partnership, PartnerStatus
+from safepact.partnerships.models import Membership, Partner, Partnership, PartnerStatus, Role
 from safepact.partnerships.selectors import (
     active_memberships,
     get_partnership_for_user,
@@ -220,10 +220,12 @@ def signing_state(agreement: Agreement) -> SigningState:
 
 
 def signatory_membership(user, agreement: Agreement) -> Membership | None:
-    """The caller's membership in the agreement's partnership if it is an authorised signatory."""
+    """The caller's membership in the agreement's partnership if it is an authorised signatory who may write
+    (a viewer flagged as signatory still has read-only access, so is not offered to sign)."""
     return (
         active_memberships(user)
         .filter(partner__partnership_id=agreement.partnership_id, is_signatory=True)
+        .exclude(role=Role.VIEWER)
         .select_related("partner__organisation")
         .first()
     )

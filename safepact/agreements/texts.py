@@ -291,12 +291,50 @@ class Diff:
         return not (self.added or self.removed)
 
 
+#: Above this many line pairs (changed part of old times changed part of new), the changed part is shown as one
+#: block instead of matched line by line: difflib's matching grows with the cube of the lines on bad inputs
+#: (2,000 by 2,000 repetitive lines took 77 s), and a compare page must never tie up a server.
+DIFF_PAIR_LIMIT = 160_000
+
+
+def _bounded_opcodes(a: list[str], b: list[str]) -> list[tuple]:
+    """difflib opcodes for ``a`` → ``b`` with bounded work: the common start and end are cut off first, and a
+    changed middle too large to match line by line becomes one replace (or delete, or insert) block."""
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[len(a) - 1 - end] == b[len(b) - 1 - end]:
+        end += 1
+    a_mid, b_mid = a[start : len(a) - end], b[start : len(b) - end]
+    codes = [("equal", 0, start, 0, start)] if start else []
+    if len(a_mid) * len(b_mid) <= DIFF_PAIR_LIMIT:
+        middle = difflib.SequenceMatcher(a=a_mid, b=b_mid, autojunk=False).get_opcodes()
+        codes += [(tag, i1 + start, i2 + start, j1 + start, j2 + start) for tag, i1, i2, j1, j2 in middle]
+    else:
+        tag = "replace" if a_mid and b_mid else ("delete" if a_mid else "insert")
+        codes.append((tag, start, start + len(a_mid), start, start + len(b_mid)))
+    if end:
+        codes.append(("equal", len(a) - end, len(a), len(b) - end, len(b)))
+    merged: list[tuple] = []
+    for code in codes:  # join neighbouring equal runs; drop empty ones
+        if code[1] == code[2] and code[3] == code[4]:
+            continue
+        if merged and code[0] == "equal" and merged[-1][0] == "equal":
+            merged[-1] = ("equal", merged[-1][1], code[2], merged[-1][3], code[4])
+        else:
+            merged.append(code)
+    return merged or [("equal", 0, 0, 0, 0)]
+
+
 def diff(old: str, new: str, *, context: int = 3) -> Diff:
     """A readable line diff with ``context`` unchanged lines around each change."""
     # Without the final newline: a text of n lines is n lines, not n and an empty one.
     a, b = normalise(old)[:-1].split("\n"), normalise(new)[:-1].split("\n")
     lines, added, removed = [], 0, 0
-    for group in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_grouped_opcodes(context):
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    matcher.opcodes = _bounded_opcodes(a, b)  # get_grouped_opcodes reads them from here
+    for group in matcher.get_grouped_opcodes(context):
         if lines:
             lines.append(DiffLine("gap", None, None, ""))
         for tag, i1, i2, j1, j2 in group:

@@ -249,3 +249,16 @@ def test_api_signing_asks_for_the_second_factor_the_role_requires(world, setting
         HTTP_AUTHORIZATION=f"Bearer {member_secret}",
     )
     assert response.status_code == 201, response.content
+
+
+def test_a_viewer_flagged_as_signatory_is_not_offered_to_sign(world):
+    from safepact.agreements import selectors
+    from safepact.agreements.tests import support as s
+
+    s.signatories(world)
+    s.make_signatory(world.membership_viewer)
+    agreement = s.to_signing(world, s.draft(world))
+    option = selectors.sign_option(world.viewer, agreement)
+    assert not option.can_sign and not option.can_accede
+    assert "authorised signatory" in option.reason
+    assert selectors.sign_option(world.member, agreement).can_sign

@@ -248,3 +248,32 @@ def test_diff_shows_context_and_gaps_between_distant_changes():
     assert (result.added, result.removed) == (2, 2)
     assert "line 15" not in [line.text for line in result.lines]  # far from both changes
     assert len(texts.diff(old, new, context=0).lines) == 5  # two changes of two lines, one gap
+
+
+def test_a_pathological_compare_is_bounded_and_still_exact():
+    """Repetitive lines make difflib's matching explode (2,000 lines took 77 s); the changed middle is then
+    shown as one block, and the counts stay exact."""
+    import time
+
+    old = "\n".join(["a"] * 2000)
+    new = "\n".join(["a", "b"] * 1000)
+    started = time.perf_counter()
+    result = texts.diff(old, new)
+    assert time.perf_counter() - started < 2
+    # The first line is common; the other 1,999 lines of each side form one replaced block.
+    assert (result.removed, result.added) == (1999, 1999)
+    assert [line.text for line in result.lines if line.kind == "same"] == ["a"]
+
+
+@given(lines, lines)
+def test_the_bounded_diff_rebuilds_both_texts(old_parts, new_parts):
+    from safepact.agreements.texts import _bounded_opcodes
+
+    old, new = [p.strip() for p in old_parts], [p.strip() for p in new_parts]
+    rebuilt_old, rebuilt_new = [], []
+    for tag, i1, i2, j1, j2 in _bounded_opcodes(old, new):
+        if tag == "equal":
+            assert old[i1:i2] == new[j1:j2]
+        rebuilt_old += old[i1:i2]
+        rebuilt_new += new[j1:j2]
+    assert rebuilt_old == old and rebuilt_new == new
