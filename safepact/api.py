@@ -134,7 +134,9 @@ def http_error(request, exc):
     """Errors ninja raises itself: unparsable body (400), CSRF refused (403), throttled (429), ..."""
     from django.utils.translation import gettext as _
 
-    if isinstance(exc.__cause__, NinjaValidationError):  # our parser refused a value (ninja wraps it in a 400)
+    if isinstance(
+        exc.__cause__, NinjaValidationError
+    ):  # our parser refused a value (ninja wraps it in a 400)
         return invalid_request(request, exc.__cause__)
     codes = {400: "bad_request", 403: "forbidden", 405: "method_not_allowed", 429: "throttled"}
     detail, code = str(exc), codes.get(exc.status_code, "error")
