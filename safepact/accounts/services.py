@@ -216,8 +216,12 @@ def user_update_profile(*, user: User, full_name: str) -> User:
 
 
 @transaction.atomic
-def user_set_password(*, user: User, password: str, reason: str = "") -> User:
-    """Set a new password (validated); a new password also lifts a login lockout for this address."""
+def user_set_password(*, user: User, password: str, reason: str = "", revoke_tokens: bool = True) -> User:
+    """Set a new password (validated); a new password also lifts a login lockout for this address.
+
+    It also revokes the person's API tokens (``revoke_tokens``): a password is reset because it may be
+    known to someone else, who may have made a token with it; tokens are cheap to make again.
+    """
     from axes.utils import reset as axes_reset
     from django.contrib.auth.password_validation import validate_password
 
@@ -229,6 +233,9 @@ def user_set_password(*, user: User, password: str, reason: str = "") -> User:
     user.save(update_fields=["password"])
     axes_reset(username=user.email)
     audit_record(actor=user, action="accounts.user.password_changed", target=user, reason=reason)
+    if revoke_tokens:
+        for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+            api_token_revoke(user=user, token=token)
     return user
 
 

@@ -504,7 +504,7 @@ def _enter_into_force(actor, agreement: Agreement) -> None:
         agreement,
         Status.IN_FORCE,
         action="agreements.agreement.in_force",
-        extra={"sha256": agreement.final_sha256},
+        extra={"sha256": agreement.final_sha256, "effective_from": agreement.effective_from.isoformat()},
     )
     replaced = agreement.supersedes
     if replaced is not None:

@@ -139,7 +139,11 @@ def test_signing_to_in_force_happens_by_itself_when_the_last_required_party_sign
     assert agreement.in_force_at == T0
     assert agreement.effective_from == T0.date()  # none was named: the day it entered into force
     [in_force] = events("agreements.agreement.in_force", agreement)
-    assert in_force.after == {"status": "in_force", "sha256": agreement.final_sha256}
+    assert in_force.after == {
+        "status": "in_force",
+        "sha256": agreement.final_sha256,
+        "effective_from": T0.date().isoformat(),  # set at entry into force, so recorded with it
+    }
     assert in_force.actor_code == str(world.member.code)
 
 
