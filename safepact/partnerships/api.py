@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 
 from safepact.accounts.schemas import OrganisationOut, with_errors
 from safepact.accounts.selectors import organisation_list_for_user_memberships
+from safepact.accounts.services import user_reauthenticate
 from safepact.lib.pagination import LimitOffsetPagination
 from safepact.partnerships import services
 from safepact.partnerships.models import PartnerStatus
@@ -192,6 +193,8 @@ def member_edit(request, code: UUID, member_code: UUID, payload: MemberPatch):
     membership = get_membership_for_user(user, code, member_code, manage=True)
     if payload.role is None and payload.status is None and payload.is_signatory is None:
         raise ValidationError({"role": _("Send a role, a status, the signatory flag or several of them.")})
+    # As on the pages (the sudo window): a token alone does not change who may do what.
+    user_reauthenticate(request=request, user=user, password=payload.password, otp=payload.otp)
     with transaction.atomic():
         if payload.is_signatory is not None:
             services.member_set_signatory(

@@ -146,6 +146,13 @@ class MemberPatch(InputSchema):
         description="true: mark the member as authorised signatory of their organisation; false: unmark.",
     )
     reason: Reason = Field("", description="Required when suspending.")  # type: ignore[valid-type]
+    password: str = Field(
+        "",
+        max_length=1024,
+        description="Your password: changing a role, status or signatory flag needs re-authentication.",
+        json_schema_extra={"format": "password", "writeOnly": True},
+    )
+    otp: str | None = Field(None, max_length=16, description="Six-digit code of your authenticator app.")
 
 
 # Invitations -----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from conftest import make_org
+from conftest import PASSWORD, make_org
 from safepact.audit.models import AuditEvent
 from safepact.partnerships.models import Invitation, Membership, Partner, Partnership
 from safepact.partnerships.services import invitation_create
@@ -61,7 +61,12 @@ def endpoints(w, x):
         "partner patch": ("patch", partner, {"status": "suspended", "reason": "unpaid dues"}, "manage"),
         "member list": ("get", f"{a}/members", None, "read"),
         "member detail": ("get", member, None, "read"),
-        "member patch": ("patch", member, {"role": "member", "reason": "now contributes"}, "manage"),
+        "member patch": (
+            "patch",
+            member,
+            {"role": "member", "reason": "now contributes", "password": PASSWORD},
+            "manage",
+        ),
         "invitation list": ("get", f"{a}/invitations", None, "manage"),
         "invitation create": (
             "post",
@@ -444,7 +449,12 @@ def test_member_list_and_detail(client, world):
 def test_member_role_and_status_in_one_go(client, world):
     client.force_login(world.coordinator)
     path = f"{API}/partnerships/{world.partnership_a.code}/members/{world.membership_member.code}"
-    response = call(client, "patch", path, {"role": "viewer", "status": "suspended", "reason": "On leave."})
+    response = call(
+        client,
+        "patch",
+        path,
+        {"role": "viewer", "status": "suspended", "reason": "On leave.", "password": PASSWORD},
+    )
     assert response.status_code == 200, response.content
     assert (response.json()["role"], response.json()["status"]) == ("viewer", "suspended")
 
@@ -454,7 +464,9 @@ def test_member_patch_is_all_or_nothing(client, world):
     client.force_login(world.coordinator)
     path = f"{API}/partnerships/{world.partnership_a.code}/members/{world.membership_member.code}"
     before = AuditEvent.objects.count()
-    response = call(client, "patch", path, {"role": "coordinator", "status": "suspended"})
+    response = call(
+        client, "patch", path, {"role": "coordinator", "status": "suspended", "password": PASSWORD}
+    )
     assert response.status_code == 422
     assert response.json()["fields"] == {"reason": ["Give a reason for suspending a member."]}
     assert Membership.objects.get(pk=world.membership_member.pk).role == "member"
@@ -482,7 +494,7 @@ def test_last_coordinator_cannot_step_down(client, world):
     client.force_login(world.coordinator)
     mine = Membership.objects.get(user=world.coordinator, partner__partnership=world.partnership_a)
     path = f"{API}/partnerships/{world.partnership_a.code}/members/{mine.code}"
-    response = call(client, "patch", path, {"role": "member"})
+    response = call(client, "patch", path, {"role": "member", "password": PASSWORD})
     assert response.status_code == 422
     assert "coordinator" in response.json()["detail"]
     assert Membership.objects.get(pk=mine.pk).role == "coordinator"
@@ -676,3 +688,17 @@ def test_list_queries_do_not_grow(client, world, django_assert_max_num_queries, 
     grow(world, 27, start=3)
     with django_assert_max_num_queries(bound):
         assert client.get(url).json()["count"] == total(30)
+
+
+def test_member_changes_need_the_password(client, world):
+    """Like the page's sudo window: a token or session alone does not change roles, status or the flag."""
+    client.force_login(world.coordinator)
+    path = f"{API}/partnerships/{world.partnership_a.code}/members/{world.membership_member.code}"
+    before = AuditEvent.objects.count()
+    for body in ({"role": "viewer"}, {"is_signatory": True}, {"role": "viewer", "password": "guess"}):
+        response = call(client, "patch", path, body)
+        assert response.status_code == 422, body
+        assert response.json()["detail"].startswith("password:")
+    membership = Membership.objects.get(pk=world.membership_member.pk)
+    assert (membership.role, membership.is_signatory) == ("member", False)
+    assert AuditEvent.objects.count() == before

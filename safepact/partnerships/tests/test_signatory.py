@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
 
+from conftest import PASSWORD
 from safepact.accounts.sudo import sudo_grant
 from safepact.audit.models import AuditEvent
 from safepact.audit.selectors import action_label
@@ -217,6 +218,10 @@ def member_path(world, membership=None):
 
 
 def patch(client, path, body):
+    """A member PATCH with the caller's password (re-authentication); ``password: None`` leaves it out."""
+    body = {"password": PASSWORD, **body}
+    if body["password"] is None:
+        del body["password"]
     return client.patch(path, data=json.dumps(body), content_type="application/json")
 
 
