@@ -26,6 +26,7 @@ of the partnership's content. A visitor can switch it on (agreement settings) an
 disappear behind the explanation of what to sign, then sign as Ruud Janssen and see it come back.
 """
 
+import re
 from datetime import date, timedelta
 from functools import partial
 
@@ -75,11 +76,62 @@ COVENANT_COMMENT = (
 )
 COVENANT_EDIT = ("[to be agreed: number of working days]", "five")
 
+# What the parties settled in the second version: each open point of the template ("[to be agreed: …]",
+# by the text after the colon) and what they wrote instead. A demo agreement in force has no open points.
+SETTLED = {
+    # Sofielund covenant (English)
+    "amounts per party, the party that manages the budget, and how spending is reported": (
+        "Malmö stad contributes SEK 400,000 a year and manages the budget; the property owners' association "
+        "SEK 150,000; the others contribute time. Spending is reported in every progress report"
+    ),
+    "competent court and applicable law": "the District Court of Malmö; Swedish law applies",
+    "decision rule, for example a two-thirds majority of the parties present": (
+        "a two-thirds majority of the parties present"
+    ),
+    "for example one month": "one month",
+    "for example six weeks": "six weeks",
+    "for example three months": "three months",
+    "frequency, for example twice a year": "twice a year",
+    "how often the partners meet, in person where possible, and how": (
+        "The steering group meets every two months in person at the neighbourhood office; the working group "
+        "meets monthly, online when that saves travel. A joint site walk-through takes place each spring."
+    ),
+    "whether and where the covenant is published": "the covenant is published on the city's website",
+    # De Hurk confidentiality agreement (Dutch)
+    "aanspreekpunt per partij": "de tekenbevoegde van elke partij, tenzij die schriftelijk een ander aanwijst",
+    "bijvoorbeeld 30 dagen": "30 dagen",
+    "bijvoorbeeld vijf jaar": "vijf jaar",
+    "bijvoorbeeld één maand": "één maand",
+    "de bredere kring, bijvoorbeeld het regionale Platform Veilig Ondernemen": (
+        "het regionale Platform Veilig Ondernemen Zuidoost-Brabant"
+    ),
+    "of en tot welk bedrag een partij aansprakelijk is, of dat iedere partij haar eigen schade draagt": (
+        "iedere partij draagt haar eigen schade, behalve bij opzet of grove schuld"
+    ),
+    "toepasselijk recht en bevoegde rechtbank": "Nederlands recht; bevoegd is de rechtbank Oost-Brabant",
+    "": "drie jaar",  # a bare "[nader overeen te komen]" in the duration
+}
+_MARKER = re.compile(r"\[(?:to be agreed|nader overeen te komen)(?::\s*([^\]]*))?\]")
+
+
+def settle(body: str) -> str:
+    """The text with every open point the demo's parties settled filled in (others left as they are)."""
+
+    def settled(match: re.Match) -> str:
+        inner = " ".join((match.group(1) or "").split())
+        if not inner and match.group(0).startswith("[to be agreed"):
+            return match.group(0)  # the bare Dutch marker is the duration of De Hurk's agreement only
+        return SETTLED.get(inner, match.group(0))
+
+    return _MARKER.sub(settled, body)
+
+
 # The confidentiality agreement of De Hurk: the partners that handle the park's TLP:AMBER information, and
 # who has signed; the business association has not.
 CONFIDENTIALITY_PARTIES = ["eindhoven", "politie_ob", "ov_dehurk", "beveiliging"]
 CONFIDENTIALITY_NOTE = (
-    "Alleen de partners die TLP:AMBER-informatie ontvangen; anderen treden toe als dat nodig is."
+    "Alleen de partners die TLP:AMBER-informatie ontvangen; anderen treden toe als dat nodig is. "
+    "Open punten ingevuld."
 )
 CONFIDENTIALITY_SIGNATURES = [("sanne", 25), ("mehmet", 22), ("dennis", 19)]
 
@@ -158,7 +210,8 @@ class AgreementsDemo:
             if in_parties and line.startswith("- **") and line[4:].split("**")[0] not in names:
                 continue
             lines.append(line)
-        services.version_save(actor=self.demo.user(by), agreement=agreement, body="\n".join(lines), note=note)
+        body = settle("\n".join(lines))
+        services.version_save(actor=self.demo.user(by), agreement=agreement, body=body, note=note)
 
     @staticmethod
     def happened(agreement: Agreement, action: str) -> bool:
@@ -189,7 +242,7 @@ class AgreementsDemo:
         latest = latest_version(agreement)
         if latest.number == 1 and old in latest.body:
             services.version_save(
-                actor=actor, agreement=agreement, body=latest.body.replace(old, new), note=note
+                actor=actor, agreement=agreement, body=settle(latest.body.replace(old, new)), note=note
             )
         for comment in Comment.objects.filter(agreement=agreement, resolved_at__isnull=True):
             comment.agreement = agreement

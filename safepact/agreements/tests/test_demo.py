@@ -158,6 +158,10 @@ def test_the_demo_has_signatories_a_covenant_in_force_and_a_confidentiality_agre
         item.text for found in items.values() for item in found
     ]
 
+    # The parties settled every open point of the templates in their second versions.
+    for settled in (covenant, nda):
+        assert texts.unresolved(settled.final_version.body) == [], settled.title
+
     # The gate stays off: De Hurk's TLP:AMBER problem statement is not withheld from its recipients.
     assert not AgreementSettings.objects.exists()
     sanne = User.objects.get(email=email("sanne"))
