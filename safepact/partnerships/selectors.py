@@ -3,7 +3,7 @@
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -162,10 +162,18 @@ def partner_list(*, user, partnership: Partnership) -> QuerySet[Partner]:
 
 
 def member_list(*, user, partnership: Partnership) -> QuerySet[Membership]:
+    """Members, with ``org_signatory``: whether their organisation's own records (accounts) list them as
+    authorised signatory, a hint for the coordinator who marks who signs in this partnership."""
+    from safepact.accounts.models import OrganisationMembership
+
+    listed = OrganisationMembership.objects.filter(
+        user=OuterRef("user"), organisation=OuterRef("partner__organisation"), is_authorised_signatory=True
+    )
     return (
         Membership.objects.filter(
             partner__partnership=partnership, partner__partnership__in=partnerships_for(user)
         )
+        .annotate(org_signatory=Exists(listed))
         .select_related("user", "partner__organisation")
         .order_by("user__full_name")
     )

@@ -282,3 +282,20 @@ def test_only_coordinators_may_set_the_flag_through_the_api(world, client, perso
     assert response.status_code == status
     assert flag(world.membership_member) is False
     assert not events().exists()
+
+
+def test_the_members_table_hints_at_the_organisations_own_signatory_list(world, client):
+    """Who signs in a partnership is the coordinator's call (Membership.is_signatory); where the person's
+    organisation lists them as authorised signatory (accounts), the members table says so as a hint."""
+    from safepact.accounts.models import OrganisationMembership
+
+    OrganisationMembership.objects.filter(user=world.member, organisation=world.org_city_a).update(
+        is_authorised_signatory=True
+    )
+    client.force_login(world.coordinator)
+    html = client.get(reverse("partnerships:overview", args=[world.partnership_a.code])).content.decode()
+    assert html.count("org-signatory-hint") == 1
+    assert "their organisation lists them as authorised signatory" in html
+    member_set_signatory(actor=world.coordinator, membership=world.membership_member, value=True)
+    html = client.get(reverse("partnerships:overview", args=[world.partnership_a.code])).content.decode()
+    assert "org-signatory-hint" not in html  # marked: the badge says it, no hint needed
