@@ -148,6 +148,19 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language and leaves it there. A request by a Dutch-speaking person
+    (the test client runs it in this thread) activates Dutch for the thread, and it would otherwise stay on
+    for whichever test the worker runs next."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _audit_triggers(request):
     """Keep the append-only triggers in place for every test.
 
