@@ -13,7 +13,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Quer
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -51,10 +51,7 @@ def _parse(code) -> UUID | None:
         return None
 
 
-def today() -> date:
-    """Today in the deployment's time zone (``TIME_ZONE``): the calendar people's dates are written in
-    (not the UTC date, which lags or leads it by hours around midnight)."""
-    return timezone.localdate(clock.now())
+today = clock.today  # the local calendar date (kept as a name: services and tests import it)
 
 
 # Settings ------------------------------------------------------------------------------------------
@@ -141,6 +138,18 @@ def agreement_list(
         party_count=_count(Party.objects.filter(agreement=OuterRef("pk"), withdrawn_on__isnull=True)),
         signature_count=_count(
             Signature.objects.filter(agreement=OuterRef("pk"), version_id=OuterRef("final_version_id"))
+        ),
+        # The list's "x of needed": required (not withdrawn) parties, and their signatures on the final text.
+        required_count=_count(
+            Party.objects.filter(agreement=OuterRef("pk"), required=True, withdrawn_on__isnull=True)
+        ),
+        required_signed=_count(
+            Signature.objects.filter(
+                agreement=OuterRef("pk"),
+                version_id=OuterRef("final_version_id"),
+                party__required=True,
+                party__withdrawn_on__isnull=True,
+            )
         ),
     ).order_by("-created_at", "-id")
 
@@ -375,6 +384,19 @@ def _in_force_confidentiality(partnership_ref, on: date) -> QuerySet[Agreement]:
     )
 
 
+def _counting_signatures(on: date) -> QuerySet[Signature]:
+    """Signatures that let an organisation through the gate on ``on``: on the final text of a
+    confidentiality agreement in force and in effect, by a party that has not withdrawn (by then)."""
+    return Signature.objects.filter(
+        Q(party__withdrawn_on__isnull=True) | Q(party__withdrawn_on__gt=on),
+        Q(agreement__effective_from__isnull=True) | Q(agreement__effective_from__lte=on),
+        Q(agreement__expiry_date__isnull=True) | Q(agreement__expiry_date__gte=on),
+        agreement__kind=Kind.CONFIDENTIALITY,
+        agreement__status=Status.IN_FORCE,
+        version_id=F("agreement__final_version_id"),
+    )
+
+
 def confidentiality_condition(user) -> Q:
     """The gate as a condition on an item's ``partnership_id``: not correlated with the item, so the
     database computes the two sets of partnerships once per query, not once per item."""
@@ -382,16 +404,14 @@ def confidentiality_condition(user) -> Q:
         return Q(pk__in=[])
     on = today()
     required = AgreementSettings.objects.filter(require_confidentiality=True).values("partnership_id")
-    signed = Signature.objects.filter(
-        Q(party__withdrawn_on__isnull=True) | Q(party__withdrawn_on__gt=on),
-        Q(agreement__effective_from__isnull=True) | Q(agreement__effective_from__lte=on),
-        Q(agreement__expiry_date__isnull=True) | Q(agreement__expiry_date__gte=on),
-        agreement__kind=Kind.CONFIDENTIALITY,
-        agreement__status=Status.IN_FORCE,
-        version_id=F("agreement__final_version_id"),
-        # The party is the partner the person takes part through, so the partnership matches by itself.
-        party__partner_id__in=active_memberships(user).values("partner_id"),
-    ).values("agreement__partnership_id")
+    signed = (
+        _counting_signatures(on)
+        .filter(
+            # The party is the partner the person takes part through, so the partnership matches by itself.
+            party__partner_id__in=active_memberships(user).values("partner_id"),
+        )
+        .values("agreement__partnership_id")
+    )
     return ~Q(partnership_id__in=required) | Q(partnership_id__in=signed)
 
 
@@ -437,10 +457,9 @@ def confidentiality_status(user, partnership: Partnership) -> GateStatus:
         .first()
     )
     signed = (
-        Signature.objects.filter(
-            Q(party__withdrawn_on__isnull=True) | Q(party__withdrawn_on__gt=on),
-            agreement__in=in_effect,
-            version_id=F("agreement__final_version_id"),
+        _counting_signatures(on)
+        .filter(
+            agreement__partnership=partnership,
             party__partner__organisation_id=membership.partner.organisation_id,
         )
         .select_related("agreement")
@@ -512,12 +531,11 @@ def organisation_passes(partnership_id: int, organisation_id: int) -> bool:
     ).exists():
         return True
     on = today()
-    return Signature.objects.filter(
-        Q(party__withdrawn_on__isnull=True) | Q(party__withdrawn_on__gt=on),
-        agreement__in=_in_force_confidentiality(partnership_id, on),
-        version_id=F("agreement__final_version_id"),
-        party__partner__organisation_id=organisation_id,
-    ).exists()
+    return (
+        _counting_signatures(on)
+        .filter(agreement__partnership_id=partnership_id, party__partner__organisation_id=organisation_id)
+        .exists()
+    )
 
 
 def _agreement_url(agreement: Agreement) -> str:

@@ -680,12 +680,10 @@ def party_withdraw(*, actor, party: Party, on_date: date, reason: str) -> Party:
         },
         reason=reason,
     )
-    if (
-        agreement.status == Status.SIGNING
-        and signing_state(agreement).complete
-        and signing_state(agreement).needed
-    ):
-        _enter_into_force(actor, agreement)
+    if agreement.status == Status.SIGNING:
+        state = signing_state(agreement)
+        if state.complete and state.needed:
+            _enter_into_force(actor, agreement)
     return party
 
 

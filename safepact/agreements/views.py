@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -41,8 +40,6 @@ from safepact.agreements.models import (
     Agreement,
     Formality,
     Kind,
-    Party,
-    Signature,
     SignatureMethod,
     Status,
 )
@@ -221,35 +218,8 @@ def _text_context(agreement: Agreement, body: str) -> dict:
     }
 
 
-def _with_signature_counts(agreements):
-    """The list's “x of needed”: signatures of required parties on the final text, and the number needed."""
-    required = (
-        Party.objects.filter(agreement=OuterRef("pk"), required=True, withdrawn_on__isnull=True)
-        .order_by()
-        .values("agreement")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    signed = (
-        Signature.objects.filter(
-            agreement=OuterRef("pk"),
-            version_id=OuterRef("final_version_id"),
-            party__required=True,
-            party__withdrawn_on__isnull=True,
-        )
-        .order_by()
-        .values("agreement")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return agreements.annotate(
-        required_count=Subquery(required, output_field=IntegerField()),
-        required_signed=Subquery(signed, output_field=IntegerField()),
-    )
-
-
 def needed(agreement) -> int:
-    required = agreement.required_count or 0
+    required = agreement.required_count
     return min(agreement.quorum, required) if agreement.quorum else required
 
 
@@ -285,10 +255,9 @@ def lifecycle(agreement: Agreement) -> list[dict]:
 def agreement_list_view(request, code):
     partnership = get_partnership_for_user(request.user, code)
     membership = partnership.membership
-    agreements = list(_with_signature_counts(agreement_list(user=request.user, partnership=partnership)))
+    agreements = list(agreement_list(user=request.user, partnership=partnership))
     for agreement in agreements:
         agreement.needed = needed(agreement)
-        agreement.required_signed = agreement.required_signed or 0
     context = {
         "partnership": partnership,
         "membership": membership,

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -11,6 +11,12 @@ _frozen: datetime | None = None
 
 def now() -> datetime:
     return _frozen if _frozen is not None else timezone.now()
+
+
+def today() -> date:
+    """Today in the deployment's time zone (``TIME_ZONE``): the calendar people write their dates in,
+    not the UTC date, which lags or leads it by hours around midnight."""
+    return timezone.localdate(now())
 
 
 @contextmanager

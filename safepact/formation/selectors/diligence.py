@@ -12,7 +12,7 @@ from uuid import UUID
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from safepact.formation.models import (
@@ -51,8 +51,7 @@ IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 
 
-def today() -> date:
-    return timezone.localdate(clock.now())
+today = clock.today
 
 
 def _parse_code(code) -> UUID | None:

@@ -789,7 +789,7 @@ class FormationDemo:
 
     @staticmethod
     def today() -> date:
-        return timezone.localdate(clock.now())
+        return clock.today()
 
     def in_days(self, days: int) -> date:
         """A date ``days`` after the start of the command (targets and reassessment dates)."""
