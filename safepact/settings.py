@@ -64,6 +64,11 @@ INSTALLED_APPS = [
     "safepact.partnerships",
     "safepact.formation",
     "safepact.agreements",
+    "safepact.notifications",
+    "safepact.meetings",
+    "safepact.continuity",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -233,3 +238,15 @@ if "pytest" in sys.modules or env_bool("SAFEPACT_TEST_APPS"):
 SAFEPACT_AGREEMENT_TEMPLATES_DIR = env_str(
     "SAFEPACT_AGREEMENT_TEMPLATES_DIR", str(BASE_DIR / "safepact" / "agreements" / "agreement_templates")
 )
+
+# Background work: django-tasks with the database backend (no broker). ``manage.py worker`` runs the
+# periodic jobs when they are due and the queued tasks; see docs/operations.md.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+#: Periodic jobs (name -> local time of day). A deployment may move them (``SAFEPACT_SCHEDULE_<NAME>``,
+#: e.g. ``SAFEPACT_SCHEDULE_DIGEST=07:30``).
+SAFEPACT_SCHEDULE = {
+    "notifications.digest": env_str("SAFEPACT_SCHEDULE_DIGEST", "07:00"),
+    "continuity.daily": env_str("SAFEPACT_SCHEDULE_CONTINUITY", "06:00"),
+    "formation.reminders": env_str("SAFEPACT_SCHEDULE_FORMATION", "06:10"),
+    "agreements.reminders": env_str("SAFEPACT_SCHEDULE_AGREEMENTS", "06:20"),
+}
