@@ -14,5 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("safepact.formation.urls")),
     path("", include("safepact.agreements.urls")),
+    path("", include("safepact.meetings.urls")),
+    path("", include("safepact.continuity.urls")),
+    path("", include("safepact.notifications.urls")),
     path("", include("safepact.partnerships.urls")),
 ]

@@ -17,6 +17,9 @@ Apps register in their ``AppConfig.ready``:
 * ``register_notice(fn)``: ``fn(*, user, partnership)`` returns a list of ``Notice`` shown at the top of the
   partnership's overview page: a state other apps give the partnership (e.g. "its covenant expired").
   One or two queries per provider.
+* ``register_dashboard_panel(fn)``: ``fn(*, user, memberships)`` returns a list of ``Panel`` (a template
+  name and its context) shown on the dashboard below the partnership cards, e.g. the continuity of every
+  partnership the person coordinates, side by side. Query-constant over all ``memberships``.
 * ``register_demo(fn)``: ``fn(demo)`` adds an app's part to ``manage.py demo``. It runs before the
   foundation's story and schedules its steps on the demo's timeline with ``demo.schedule(days_ago,
   step)``, so they interleave in time with the foundation's and every audit chain reads forward. ``demo``
@@ -42,6 +45,12 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Panel:
+    template: str
+    context: dict
+
+
+@dataclass(frozen=True)
 class Section:
     label: str
     url_name: str
@@ -53,6 +62,7 @@ _attention: list[Callable] = []
 _organisation_sources: list[Callable] = []
 _demo_extensions: list[Callable] = []
 _notices: list[Callable] = []
+_panels: list[Callable] = []
 
 
 def on_partner_activated(fn: Callable) -> Callable:
@@ -121,4 +131,17 @@ def notices_for(*, user, partnership) -> list[Notice]:
     found: list[Notice] = []
     for fn in _notices:
         found.extend(fn(user=user, partnership=partnership))
+    return found
+
+
+def register_dashboard_panel(fn: Callable) -> Callable:
+    if fn not in _panels:
+        _panels.append(fn)
+    return fn
+
+
+def dashboard_panels(*, user, memberships) -> list[Panel]:
+    found: list[Panel] = []
+    for fn in _panels:
+        found.extend(fn(user=user, memberships=memberships))
     return found

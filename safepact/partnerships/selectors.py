@@ -93,8 +93,9 @@ def partnership_list(*, user) -> QuerySet[Partnership]:
     )
 
 
-def dashboard_for(*, user) -> list[dict]:
-    """My partnerships, my role in each, and what needs my attention there."""
+def dashboard_for(*, user) -> tuple[list[dict], list]:
+    """My partnerships, my role in each, and what needs my attention there; and the panels other apps add
+    (``hooks.register_dashboard_panel``)."""
     memberships = (
         active_memberships(user)
         .select_related("partner__partnership", "partner__organisation")
@@ -139,7 +140,7 @@ def dashboard_for(*, user) -> list[dict]:
         for row in waiting:
             attention[row["partnership_id"]].append((f"partners_{row['status']}", row["n"]))
     extra = hooks.attention_for(user=user, memberships=memberships)
-    return [
+    cards = [
         {
             "partnership": m.partner.partnership,
             "membership": m,
@@ -149,6 +150,7 @@ def dashboard_for(*, user) -> list[dict]:
         }
         for m in memberships
     ]
+    return cards, hooks.dashboard_panels(user=user, memberships=memberships)
 
 
 def partner_list(*, user, partnership: Partnership) -> QuerySet[Partner]:

@@ -113,7 +113,7 @@ ATTENTION_ANCHORS = {
 
 @login_required
 def dashboard(request):
-    cards = dashboard_for(user=request.user)
+    cards, panels = dashboard_for(user=request.user)
     for card in cards:
         code = card["partnership"].code
         card["attention_items"] = [
@@ -124,7 +124,7 @@ def dashboard(request):
         card["attention_items"] += [
             {"text": item.text, "url": item.url} for item in card.get("extra_attention", [])
         ]
-    return render(request, "partnerships/dashboard.html", {"cards": cards})
+    return render(request, "partnerships/dashboard.html", {"cards": cards, "panels": panels})
 
 
 # Start and edit ------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ SIDEWAYS = {
     ("exchange", "agreements"),
     ("continuity", "meetings"),
     ("continuity", "formation"),
+    ("continuity", "agreements"),  # docs/decisions/0005: the agreement review/expiry signal
     ("formation", "screening"),
     ("evaluation", "formation"),
     ("evaluation", "continuity"),

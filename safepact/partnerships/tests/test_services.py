@@ -194,8 +194,8 @@ def test_invitation_account_exists(world):
 
 def test_dashboard_attention_only_for_coordinators(world):
     invite(world)
-    [coordinator_card] = dashboard_for(user=world.coordinator)
+    [coordinator_card], _ = dashboard_for(user=world.coordinator)
     assert ("invitations_open", 1) in coordinator_card["attention"]
-    [member_card] = dashboard_for(user=world.member)
+    [member_card], _ = dashboard_for(user=world.member)
     assert member_card["attention"] == []
-    assert dashboard_for(user=world.outsider) == []
+    assert dashboard_for(user=world.outsider) == ([], [])

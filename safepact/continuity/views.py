@@ -1,0 +1,3 @@
+"""Pages of continuity (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""API of meetings (being written)."""
+
+from ninja import Router
+
+router = Router(tags=["meetings"])

@@ -1,0 +1,3 @@
+"""Pages of meetings (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""API of notifications (being written)."""
+
+from ninja import Router
+
+router = Router(tags=["notifications"])

@@ -1,0 +1,3 @@
+"""Pages of notifications (being written)."""
+
+urlpatterns: list = []
