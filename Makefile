@@ -5,7 +5,7 @@ PYTEST_ARGS ?= -n auto
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := $(UV) run --frozen python
 
-.PHONY: run test install lint messages pytest serve demo clean
+.PHONY: run worker test install lint messages pytest serve demo clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -13,10 +13,17 @@ $(UV):
 install: $(UV)
 	$(UV) sync --frozen
 
+# The background worker (periodic jobs and queued emails) runs beside the development server and stops
+# with it (Ctrl+C, or runserver exiting).
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo
+	$(PY) manage.py worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Only the background worker (for `make serve` deployments run it as its own service, docs/operations.md).
+worker: install
+	$(PY) manage.py worker
 
 demo: install
 	$(PY) manage.py migrate --no-input

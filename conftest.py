@@ -187,3 +187,15 @@ def _audit_triggers(request):
     if transactional:
         for alias in connections:
             triggers.remove(connections[alias])
+
+
+@pytest.fixture
+def run_tasks(db):
+    """Run every queued background task now, in this test: ``run_tasks()`` returns the results (rows of
+    the django-tasks-db queue) and raises ``TaskFailed`` with the traceback when a task failed."""
+    from safepact.lib.scheduler import run_queued_tasks
+
+    def run():
+        return run_queued_tasks(raise_errors=True)
+
+    return run

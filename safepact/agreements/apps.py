@@ -9,5 +9,8 @@ class AgreementsConfig(AppConfig):
 
     def ready(self):
         from safepact.agreements.services import register
+        from safepact.agreements.tasks import agreement_reminders
+        from safepact.lib.scheduler import register_periodic
 
         register()
+        register_periodic("agreements.reminders", agreement_reminders)

@@ -21,3 +21,7 @@ class FormationConfig(AppConfig):
             register = getattr(module, "register", None)
             if register is not None:
                 register()
+        from safepact.formation.tasks import formation_reminders
+        from safepact.lib.scheduler import register_periodic
+
+        register_periodic("formation.reminders", formation_reminders)

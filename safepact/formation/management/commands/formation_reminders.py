@@ -1,6 +1,8 @@
 """Daily reminders of the formation app: reassessments of due diligence due within 14 days (or overdue).
 
 Safe to run more than once a day: what was sent is recorded in the audit trail and not sent again that day.
+The worker (``manage.py worker``) runs the same function every day (``formation.tasks.formation_reminders``);
+this command is for running it at once.
 """
 
 from django.core.management.base import BaseCommand
