@@ -484,6 +484,7 @@ class ContinuityDemo:
         self.demo = demo
         self.today = timezone.localdate(demo.now)
         self.drift = self.today - timedelta(days=DRIFT_DAYS)
+        self._commitments: dict = {}
 
     # Plumbing -------------------------------------------------------------------------------------------
 
@@ -618,17 +619,23 @@ class ContinuityDemo:
         )
 
     def actual(self, key: str, spec: CommitmentSpec, month: date, amount: int, by: str) -> None:
-        commitment = (
-            Commitment.objects.select_related("partnership", "partner")
-            .filter(
-                partnership=self.demo.find_partnership(key),
-                partner=self.demo.partner(key, spec.partner),
-                kind=spec.kind,
-                source=spec.source,
+        cache_key = (key, spec.partner, spec.kind, spec.source)
+        commitment = self._commitments.get(cache_key)
+        if commitment is None:
+            commitment = (
+                Commitment.objects.select_related("partnership", "partner")
+                .filter(
+                    partnership__name=self.demo.find_partnership(key).name,
+                    partner__organisation=self.demo.find_org(spec.partner),
+                    kind=spec.kind,
+                    source=spec.source,
+                )
+                .first()
             )
-            .first()
-        )
-        if commitment is None or Actual.objects.filter(commitment=commitment, month=month).exists():
+            if commitment is None:
+                return
+            self._commitments[cache_key] = commitment
+        if Actual.objects.filter(commitment=commitment, month=month).exists():
             return
         services.actual_record(
             actor=self.demo.user(by), commitment=commitment, month=month, amount=Decimal(amount)

@@ -17,6 +17,7 @@ hide buttons. The ``ensure_*`` functions raise ``PermissionDenied`` and are what
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from safepact.continuity.models import ReportStatus
 from safepact.partnerships.permissions import can_manage, can_write
 
 
@@ -51,7 +52,7 @@ def can_sign_off(membership, report) -> bool:
 def can_edit_section(membership, section, report=None) -> bool:
     """The partner's own people with a write role, until the report is signed off."""
     report = report or section.report
-    if report.signed_off_at is not None or report.status == "signed_off":
+    if report.signed_off_at is not None or report.status == ReportStatus.SIGNED_OFF:
         return False
     return can_write(membership) and membership.partner_id == section.partner_id
 

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -817,6 +817,8 @@ def _remind_report(report: ProgressReport, schedule: ReportSchedule, on: date, r
             return
         partnership = report.partnership
         due = report.due_date
+        if timezone.localdate(report.created_at) > due:
+            return  # opened after its deadline (a schedule set with past periods): its opening told them
         if on > due:
             kind = "late"
         elif on >= due - timedelta(days=schedule.remind_days_before):

@@ -182,6 +182,13 @@ def _cap(items: list[Evidence]) -> list[Evidence]:
     return [*items[:EVIDENCE_MAX], Evidence(ngettext("and %(n)d more", "and %(n)d more", more) % {"n": more})]
 
 
+def _group(rows, key) -> dict:
+    grouped: dict = {}
+    for row in rows:
+        grouped.setdefault(key(row), []).append(row)
+    return grouped
+
+
 def _latest(*days):
     found = [d for d in days if d is not None]
     return max(found) if found else None
@@ -308,6 +315,14 @@ class Facts:
         # 17-20. Agreements to review, expiring, or expired (now and 30 days ago).
         self.agreements = reminders_due(partnership_ids=ids, on=on)
         self.agreements_before = reminders_due(partnership_ids=ids, on=self.before)
+        # Grouped once, so each rule reads only its own partnership's (or partner's) rows.
+        self.activities_of = _group(self.activities, lambda a: a["partnership_id"])
+        self.activities_by_partner = _group(self.activities, lambda a: a["owner_partner_id"])
+        self.open_items_of = _group(self.open_items, lambda i: i.partnership_id)
+        self.late_reports_of = _group(self.late_reports, lambda r: r.partnership_id)
+        self.commitments_of = _group(self.commitments, lambda c: c.partnership_id)
+        self.agreements_of = _group(self.agreements, lambda d: d.agreement.partnership_id)
+        self.agreements_before_of = _group(self.agreements_before, lambda d: d.agreement.partnership_id)
 
     def _action_item_facts(self, ids) -> dict[int, dict]:
         from safepact.meetings.models import ActionItem, ActionStatus
@@ -371,11 +386,8 @@ def _engagement(facts: Facts, p: _Partnership, plan_url: str) -> Signal:
         end = facts.before if before else facts.on
         activity_done = [
             _local(a["done_at"])
-            for a in facts.activities
-            if a["owner_partner_id"] == partner.pk
-            and a["status"] == ActivityStatus.DONE
-            and a["done_at"] is not None
-            and _local(a["done_at"]) <= end
+            for a in facts.activities_by_partner.get(partner.pk, [])
+            if a["status"] == ActivityStatus.DONE and a["done_at"] is not None and _local(a["done_at"]) <= end
         ]
         return _latest(
             attendance.last_attended if attendance else None,
@@ -536,9 +548,7 @@ def _overdue_actions(facts: Facts, p: _Partnership, plan_url: str) -> Signal:
     on, before = facts.on, facts.before
     overdue = []  # (days overdue, title, organisation)
     before_days = []
-    for a in facts.activities:
-        if a["partnership_id"] != p.id:
-            continue
+    for a in facts.activities_of.get(p.id, []):
         is_open = a["status"] not in CLOSED_ACTIVITY
         if is_open and a["due_date"] < on:
             overdue.append(((on - a["due_date"]).days, a["title"], a["owner_partner__organisation__name"]))
@@ -547,8 +557,8 @@ def _overdue_actions(facts: Facts, p: _Partnership, plan_url: str) -> Signal:
         )
         if open_then and a["due_date"] < before and a["created_at"] < facts.before_end:
             before_days.append((before - a["due_date"]).days)
-    for item in facts.open_items:
-        if item.partnership_id == p.id and item.due_date < on:
+    for item in facts.open_items_of.get(p.id, []):
+        if item.due_date < on:
             overdue.append(((on - item.due_date).days, item.title, item.owner_partner.organisation.name))
     count_before = len(before_days)
     oldest_before = max(before_days, default=0)
@@ -598,9 +608,7 @@ def _overdue_actions(facts: Facts, p: _Partnership, plan_url: str) -> Signal:
 def _overdue_reports(facts: Facts, p: _Partnership, reports_url: str) -> Signal:
     on, before = facts.on, facts.before
     late_now, late_before = [], []
-    for report in facts.late_reports:
-        if report.partnership_id != p.id:
-            continue
+    for report in facts.late_reports_of.get(p.id, []):
         if report.status == ReportStatus.COLLECTING:
             late_now.append(report)
         if (
@@ -667,7 +675,7 @@ def _funding_level(runway, ending) -> str:
 
 
 def _funding_runway(facts: Facts, p: _Partnership, resources_url: str) -> Signal:
-    funding = [c for c in facts.commitments if c.partnership_id == p.id and c.kind == ResourceKind.FUNDING]
+    funding = [c for c in facts.commitments_of.get(p.id, []) if c.kind == ResourceKind.FUNDING]
     warn = p.settings.runway_warning_days
     runway, runway_before = funding_runway(funding, facts.on), funding_runway(funding, facts.before)
     ending = funding_ending(funding, facts.on, warning_days=warn)
@@ -717,8 +725,8 @@ def _underspent(facts: Facts, p: _Partnership, *, before: bool) -> list[tuple[st
     on = facts.before if before else facts.on
     old_enough = _day_start(on - relativedelta(months=3))
     per_partner: dict[int, list] = {}
-    for c in facts.commitments:
-        if c.partnership_id != p.id or c.kind != ResourceKind.HOURS:
+    for c in facts.commitments_of.get(p.id, []):
+        if c.kind != ResourceKind.HOURS:
             continue
         if c.starts_on > first or (c.ends_on is not None and c.ends_on < last):
             continue  # not active for the whole window
@@ -768,8 +776,8 @@ def _underspend(facts: Facts, p: _Partnership, resources_url: str) -> Signal:
 
 
 def _agreements(facts: Facts, p: _Partnership) -> Signal:
-    due = [d for d in facts.agreements if d.agreement.partnership_id == p.id]
-    due_before = [d for d in facts.agreements_before if d.agreement.partnership_id == p.id]
+    due = facts.agreements_of.get(p.id, [])
+    due_before = facts.agreements_before_of.get(p.id, [])
 
     def level_of(items):
         if not items:
@@ -862,7 +870,7 @@ def continuity_overview(*, user, partnership, on: date | None = None) -> Overvie
     for partner in p.partners:
         attendance = facts.attendance.get(partner.pk)
         items = facts.items_by_partner.get(partner.pk, {})
-        mine = [a for a in facts.activities if a["owner_partner_id"] == partner.pk]
+        mine = facts.activities_by_partner.get(partner.pk, [])
         done_dates = [
             _local(a["done_at"]) for a in mine if a["status"] == ActivityStatus.DONE and a["done_at"]
         ]

@@ -223,6 +223,7 @@ class MeetingsDemo:
         self.today = timezone.localdate(demo.now)
         self.drift = self.today - timedelta(days=DRIFT_DAYS)
         self._people_by_email: dict[str, str] | None = None
+        self._partnerships: dict = {}
 
     # Plumbing -------------------------------------------------------------------------------------------
 
@@ -240,10 +241,15 @@ class MeetingsDemo:
             self._people_by_email = {e.lower(): key for key, (e, _n, _l) in self.demo.people.items()}
         return self._people_by_email.get(email.lower())
 
+    def partnership(self, key: str):
+        if key not in self._partnerships:
+            self._partnerships[key] = self.demo.find_partnership(key)
+        return self._partnerships[key]
+
     def find(self, key: str, title: str, start: datetime) -> Meeting | None:
         return (
             Meeting.objects.select_related("partnership")
-            .filter(partnership=self.demo.find_partnership(key), title=title, starts_at=start)
+            .filter(partnership=self.partnership(key), title=title, starts_at=start)
             .first()
         )
 
@@ -257,7 +263,7 @@ class MeetingsDemo:
             invitees = [self.demo.membership(spec.key, person) for person in spec.invitees]
         services.meeting_create(
             actor=self.demo.user(spec.by),
-            partnership=self.demo.find_partnership(spec.key),
+            partnership=self.partnership(spec.key),
             kind=spec.kind,
             title=spec.title,
             starts_at=spec.start,
@@ -281,12 +287,14 @@ class MeetingsDemo:
         for person, participant in self.participants(meeting):
             if participant.response != Response.PENDING or participant.user_id not in active:
                 continue
-            attendance = plan(person, spec)
+            attendance, answer = plan(person, spec), roll(spec.title, spec.start, person, "answer")
             if attendance == Attendance.ABSENT:
-                if roll(spec.title, spec.start, person, "answer") < 30:
+                if answer < 30:
                     continue  # no answer
                 response = Response.DECLINED
             else:
+                if answer < 40:
+                    continue  # comes without having answered, as people do
                 response = Response.ACCEPTED
             participant.meeting = meeting
             services.participant_respond(actor=participant.user, participant=participant, response=response)
@@ -294,7 +302,7 @@ class MeetingsDemo:
     def active_users(self, key: str) -> set[int]:
         return set(
             Membership.objects.filter(
-                partner__partnership=self.demo.find_partnership(key), status=MembershipStatus.ACTIVE
+                partner__partnership=self.partnership(key), status=MembershipStatus.ACTIVE
             ).values_list("user_id", flat=True)
         )
 
@@ -463,7 +471,7 @@ class MeetingsDemo:
         if first is None:
             services.meeting_create(
                 actor=self.demo.user(spec.by),
-                partnership=self.demo.find_partnership(spec.key),
+                partnership=self.partnership(spec.key),
                 kind=spec.kind,
                 title=spec.title,
                 starts_at=spec.start,

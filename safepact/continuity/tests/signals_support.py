@@ -82,7 +82,9 @@ def meeting(
         created_by=creator,
         created_at=created or starts - timedelta(days=20),
     )
-    memberships = people if people is not None else Membership.objects.filter(partner__partnership=partnership)
+    memberships = (
+        people if people is not None else Membership.objects.filter(partner__partnership=partnership)
+    )
     attended_ids = {p.pk for p in attended}
     Participant.objects.bulk_create(
         Participant(
@@ -96,7 +98,18 @@ def meeting(
     return found
 
 
-def activity(partnership, creator, owner, *, start: date, due: date, title="Street lighting", status="planned", done_at=None, created=None):
+def activity(
+    partnership,
+    creator,
+    owner,
+    *,
+    start: date,
+    due: date,
+    title="Street lighting",
+    status="planned",
+    done_at=None,
+    created=None,
+):
     return Activity.objects.create(
         partnership=partnership,
         title=title,
@@ -110,7 +123,17 @@ def activity(partnership, creator, owner, *, start: date, due: date, title="Stre
     )
 
 
-def action_item(meeting_, creator, owner, *, due: date, title="Send the list", status=ActionStatus.OPEN, done_at=None, created=None):
+def action_item(
+    meeting_,
+    creator,
+    owner,
+    *,
+    due: date,
+    title="Send the list",
+    status=ActionStatus.OPEN,
+    done_at=None,
+    created=None,
+):
     return ActionItem.objects.create(
         partnership=meeting_.partnership,
         meeting=meeting_,
@@ -124,7 +147,18 @@ def action_item(meeting_, creator, owner, *, due: date, title="Send the list", s
     )
 
 
-def report(partnership, partners, *, start: date, end: date, due: date, submitted=(), created=None, signed_off_at=None, submitted_on=None):
+def report(
+    partnership,
+    partners,
+    *,
+    start: date,
+    end: date,
+    due: date,
+    submitted=(),
+    created=None,
+    signed_off_at=None,
+    submitted_on=None,
+):
     found = ProgressReport.objects.create(
         partnership=partnership,
         period_start=start,
@@ -144,7 +178,9 @@ def report(partnership, partners, *, start: date, end: date, due: date, submitte
     return found
 
 
-def commitment(partnership, partner, creator, *, kind, amount, starts_on, ends_on=None, source="", created=None):
+def commitment(
+    partnership, partner, creator, *, kind, amount, starts_on, ends_on=None, source="", created=None
+):
     return Commitment.objects.create(
         partnership=partnership,
         partner=partner,

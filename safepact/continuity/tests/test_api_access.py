@@ -44,7 +44,10 @@ def open_report(partnership, *, months_back: int = 1) -> ProgressReport:
         start = (start - timedelta(days=1)).replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     return services.report_open(
-        partnership=partnership, period_start=start, period_end=end, due_date=clock.today() + timedelta(days=14)
+        partnership=partnership,
+        period_start=start,
+        period_end=end,
+        due_date=clock.today() + timedelta(days=14),
     )
 
 
@@ -207,7 +210,12 @@ def endpoints(w, t: Things) -> dict:
         "settings put": (
             "put",
             f"{b}/continuity-settings",
-            {"disengagement_days": 60, "runway_warning_days": 120, "underspend_percent": 40, "meeting_gap_days": 45},
+            {
+                "disengagement_days": 60,
+                "runway_warning_days": 120,
+                "underspend_percent": 40,
+                "meeting_gap_days": 45,
+            },
             {**COORDINATOR, "coordinator": 200},
         ),
     }
@@ -255,9 +263,7 @@ OURS = ("/continuity", "/activities", "/reports", "/report-schedule", "/continui
 
 
 def is_ours(path: str) -> bool:
-    return path.startswith(P) and (
-        any(part in path for part in OURS) or path.startswith(f"{P}/commitments")
-    )
+    return path.startswith(P) and (any(part in path for part in OURS) or path.startswith(f"{P}/commitments"))
 
 
 def test_the_matrix_names_every_endpoint(client, world):
@@ -330,8 +336,16 @@ def test_a_member_may_not_touch_another_partners_things(client, world, things):
         ("patch", f"{b}/activities/{things.police_activity.code}", {"status": "done"}),
         ("patch", f"{b}/activities/{things.city_activity.code}", {"title": "Renamed by the city"}),
         ("patch", f"{b}/commitments/{things.police_funding.code}", {"amount": "1"}),
-        ("post", f"{b}/commitments/{things.police_funding.code}/actuals", {"month": "2026-01-01", "amount": "1"}),
-        ("post", f"{b}/commitments", {"partner": str(police.code), "kind": "hours", "amount": "5", "starts_on": "2026-01-01"}),
+        (
+            "post",
+            f"{b}/commitments/{things.police_funding.code}/actuals",
+            {"month": "2026-01-01", "amount": "1"},
+        ),
+        (
+            "post",
+            f"{b}/commitments",
+            {"partner": str(police.code), "kind": "hours", "amount": "5", "starts_on": "2026-01-01"},
+        ),
         (
             "patch",
             f"{b}/reports/{things.report.code}/sections/{section_of(things.report, police).code}",
@@ -362,7 +376,12 @@ def test_objects_of_another_partnership_or_report_are_not_found(client, world, t
     their_report = open_report(b_partnership)
     their_section = section_of(their_report, their_partner)
     their_commitment = services.commitment_create(
-        actor=actor_b, partnership=b_partnership, partner=their_partner, kind="hours", amount=4, starts_on=today
+        actor=actor_b,
+        partnership=b_partnership,
+        partner=their_partner,
+        kind="hours",
+        amount=4,
+        starts_on=today,
     )
     other_report = open_report(world.partnership_a, months_back=2)
     client.force_login(world.coordinator)
@@ -372,21 +391,30 @@ def test_objects_of_another_partnership_or_report_are_not_found(client, world, t
     assert call(client, "delete", f"{b}/activities/{theirs.code}").status_code == 404
     assert client.get(f"{b}/reports/{their_report.code}").status_code == 404
     assert client.get(f"{b}/reports/{their_report.code}.pdf").status_code == 404
-    assert call(client, "post", f"{b}/reports/{their_report.code}/sign-off", {"summary": "x"}).status_code == 404
+    assert (
+        call(client, "post", f"{b}/reports/{their_report.code}/sign-off", {"summary": "x"}).status_code == 404
+    )
     # A's report, B's section; and A's section under another of A's reports.
     police = partner_of(world, world.coordinator)
     path = f"{b}/reports/{things.report.code}/sections/{their_section.code}"
     assert call(client, "patch", path, {"outputs": "x"}).status_code == 404
     path = f"{b}/reports/{other_report.code}/sections/{section_of(things.report, police).code}"
     assert call(client, "patch", path, {"outputs": "x"}).status_code == 404
-    assert call(client, "patch", f"{b}/commitments/{their_commitment.code}", {"amount": "1"}).status_code == 404
+    assert (
+        call(client, "patch", f"{b}/commitments/{their_commitment.code}", {"amount": "1"}).status_code == 404
+    )
     assert client.get(f"{b}/commitments/{their_commitment.code}/actuals").status_code == 404
     # B's partner as owner or committing partner of A's things: 422 naming the field.
     response = call(
         client,
         "post",
         f"{b}/activities",
-        {"title": "x", "owner_partner": str(their_partner.code), "start_date": "2026-01-01", "due_date": "2026-01-02"},
+        {
+            "title": "x",
+            "owner_partner": str(their_partner.code),
+            "start_date": "2026-01-01",
+            "due_date": "2026-01-02",
+        },
     )
     assert response.status_code == 422 and response.json()["detail"].startswith("owner_partner")
     response = call(

@@ -19,11 +19,15 @@ def commit(world, actor=None, **kwargs):
     kwargs.setdefault("kind", "hours")
     kwargs.setdefault("amount", "16")
     kwargs.setdefault("starts_on", date(2026, 1, 1))
-    return services.commitment_create(actor=actor or world.coordinator, partnership=world.partnership_a, **kwargs)
+    return services.commitment_create(
+        actor=actor or world.coordinator, partnership=world.partnership_a, **kwargs
+    )
 
 
 def test_coordinator_commits_for_any_partner_with_audit(world):
-    commitment = commit(world, kind="funding", amount="25000", source="Municipal safety fund", ends_on=date(2026, 12, 31))
+    commitment = commit(
+        world, kind="funding", amount="25000", source="Municipal safety fund", ends_on=date(2026, 12, 31)
+    )
     assert commitment.amount == Decimal("25000.00")
     assert commitment.partner == partners(world).city
     event = events("continuity.commitment.created").get()
@@ -126,7 +130,9 @@ def test_funding_source_cannot_be_emptied(world):
 def test_actual_is_normalised_to_the_month_and_upserted(world):
     commitment = commit(world)
     with clock.frozen(at(date(2026, 3, 20))):
-        first = services.actual_record(actor=world.member, commitment=commitment, month=date(2026, 2, 17), amount="10")
+        first = services.actual_record(
+            actor=world.member, commitment=commitment, month=date(2026, 2, 17), amount="10"
+        )
         again = services.actual_record(
             actor=world.member, commitment=commitment, month=date(2026, 2, 3), amount="12.5", note="Corrected"
         )
@@ -166,7 +172,9 @@ def test_actual_only_for_own_partners_commitment(world):
         with pytest.raises(PermissionDenied):
             services.actual_record(actor=world.viewer, commitment=police, month=date(2026, 2, 1), amount="3")
         with pytest.raises(Http404):
-            services.actual_record(actor=world.outsider, commitment=police, month=date(2026, 2, 1), amount="3")
+            services.actual_record(
+                actor=world.outsider, commitment=police, month=date(2026, 2, 1), amount="3"
+            )
         services.actual_record(actor=world.coordinator, commitment=police, month=date(2026, 2, 1), amount="3")
     assert Actual.objects.count() == 1
 
@@ -176,7 +184,10 @@ def test_actual_only_for_own_partners_commitment(world):
 
 def test_settings_update_creates_and_audits_changes_only(world):
     row = services.settings_update(
-        actor=world.coordinator, partnership=world.partnership_a, disengagement_days=60, underspend_percent="40"
+        actor=world.coordinator,
+        partnership=world.partnership_a,
+        disengagement_days=60,
+        underspend_percent="40",
     )
     assert (row.disengagement_days, row.underspend_percent, row.runway_warning_days) == (60, 40, 90)
     event = events("continuity.settings.changed").get()

@@ -58,7 +58,14 @@ def test_done_and_cancelled_are_not_overdue(world):
         status=ActivityStatus.CANCELLED,
     )
     m = meeting(world.partnership_a, world.coordinator, date(2026, 4, 1), status=Status.HELD)
-    action_item(m, world.coordinator, p.shop, due=date(2026, 5, 1), status=ActionStatus.DONE, done_at=at(date(2026, 6, 1)))
+    action_item(
+        m,
+        world.coordinator,
+        p.shop,
+        due=date(2026, 5, 1),
+        status=ActionStatus.DONE,
+        done_at=at(date(2026, 6, 1)),
+    )
     found = signal(world.partnership_a, "overdue_actions", ON)
     assert found.level == "ok"
     # 30 days earlier (May 16) the action item (due May 1) was open and overdue.

@@ -27,13 +27,27 @@ ON = date(2026, 6, 15)
 def parts(world):
     p = setup(world)
     # Police and city took part regularly; the property owners decide each test.
-    meeting(world.partnership_a, world.coordinator, date(2026, 4, 1), status=Status.HELD, attended=[p.police, p.city])
-    meeting(world.partnership_a, world.coordinator, date(2026, 6, 1), status=Status.HELD, attended=[p.police, p.city])
+    meeting(
+        world.partnership_a,
+        world.coordinator,
+        date(2026, 4, 1),
+        status=Status.HELD,
+        attended=[p.police, p.city],
+    )
+    meeting(
+        world.partnership_a,
+        world.coordinator,
+        date(2026, 6, 1),
+        status=Status.HELD,
+        attended=[p.police, p.city],
+    )
     return p
 
 
 def test_exactly_the_threshold_is_still_engaged(world, parts):
-    meeting(world.partnership_a, world.coordinator, date(2026, 3, 17), status=Status.HELD, attended=[parts.shop])
+    meeting(
+        world.partnership_a, world.coordinator, date(2026, 3, 17), status=Status.HELD, attended=[parts.shop]
+    )
     found = signal(world.partnership_a, "engagement", ON)  # 2026-03-17 is 90 days before 2026-06-15
     assert found.level == "ok"
     assert found.evidence == []
@@ -41,7 +55,9 @@ def test_exactly_the_threshold_is_still_engaged(world, parts):
 
 
 def test_one_day_more_warns_with_the_date_and_a_worse_trend(world, parts):
-    meeting(world.partnership_a, world.coordinator, date(2026, 3, 16), status=Status.HELD, attended=[parts.shop])
+    meeting(
+        world.partnership_a, world.coordinator, date(2026, 3, 16), status=Status.HELD, attended=[parts.shop]
+    )
     found = signal(world.partnership_a, "engagement", ON)
     assert found.level == "warning"  # one of three partners
     assert texts(found) == ["Sofielund Fastighetsägare: last took part on March 16, 2026"]
@@ -115,7 +131,9 @@ def test_other_ways_of_taking_part_count(world, parts, how):
 
 
 def test_trend_better_when_a_drifting_partner_came_back(world, parts):
-    meeting(world.partnership_a, world.coordinator, date(2026, 6, 10), status=Status.HELD, attended=[parts.shop])
+    meeting(
+        world.partnership_a, world.coordinator, date(2026, 6, 10), status=Status.HELD, attended=[parts.shop]
+    )
     found = signal(world.partnership_a, "engagement", ON)
     assert found.level == "ok"
     # 30 days earlier (May 16) the shop had never taken part.

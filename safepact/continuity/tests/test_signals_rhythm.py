@@ -24,7 +24,7 @@ def test_one_day_more_with_one_planned_warns(world):
     meeting(world.partnership_a, world.coordinator, date(2026, 8, 14))  # 60 days ahead
     found = signal(world.partnership_a, "meeting_rhythm", ON)
     assert found.level == "warning"
-    assert texts(found) == ["Last meeting on April 15, 2026", "Next meeting planned on August 14, 2026"]
+    assert texts(found) == ["Last meeting on April 15, 2026", "Next meeting planned on Aug. 14, 2026"]
     assert found.trend == "worse"  # on May 16 the April meeting was a month old
     assert found.now_value == 61
 

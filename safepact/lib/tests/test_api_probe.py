@@ -43,6 +43,14 @@ from safepact.agreements.models import (
 )
 from safepact.agreements.tests.support import draft, make_signatory, reload, sign, to_signing
 from safepact.audit.models import AuditEvent
+from safepact.continuity import services as continuity_services
+from safepact.continuity.models import (
+    Activity,
+    Actual,
+    ProgressReport,
+    ReportSection,
+)
+from safepact.continuity.models import Commitment as ResourceCommitment
 from safepact.formation.models import (
     AustinDimension,
     AustinInput,
@@ -73,6 +81,10 @@ from safepact.formation.services import (
     problem,
     structure,
 )
+from safepact.lib import clock
+from safepact.meetings import services as meeting_services
+from safepact.meetings.models import ActionItem, Decision, Meeting, Minutes, Participant
+from safepact.notifications.models import Notification
 from safepact.partnerships.models import Invitation, Membership, Partner
 from safepact.partnerships.services import invitation_create
 
@@ -104,7 +116,18 @@ COLLECTIONS = {
     "versions": "version",
     "parties": "party",
     "comments": "comment",
+    # Meetings and their action items.
+    "meetings": "meeting",
+    "action-items": "action_item",
+    # Continuity: activities, reports and their sections, commitments (named by their parameter, as
+    # formation's commitments are named by a partner), notifications.
+    "activities": "activity",
+    "reports": "report",
+    "sections": "section",
+    "notifications": "notification",
 }
+# A path parameter whose collection segment is shared: named by the parameter itself.
+PARAMETERS = {"commitment_code": "commitment"}
 # Query parameters the probe knows (value None: left out); extra variants to walk for some paths.
 # An unknown one fails the test: a filter naming an object could be a way into B.
 KNOWN_QUERY = {
@@ -127,6 +150,9 @@ KNOWN_QUERY = {
     # Agreements: the two versions to compare (numbers inside the agreement of the path).
     "from": None,
     "to": None,
+    # Meetings: upcoming or past; notifications: only the unread ones.
+    "when": None,
+    "unread": None,
 }
 VARIANTS = {
     "/api/v1/partnerships/{code}/audit/export": [{"format": "json"}, {"format": "csv"}],
@@ -151,6 +177,17 @@ VARIANTS = {
     ],
     "/api/v1/partnerships/{code}/agreements/{agreement_code}/compare": [{}, {"from": "1", "to": "2"}],
     "/api/v1/partnerships/{code}/agreement-templates": [{}, {"lang": "nl"}],
+    "/api/v1/partnerships/{code}/meetings": [
+        {"limit": "500"},
+        {"limit": "500", "when": "upcoming"},
+        {"limit": "500", "when": "past"},
+    ],
+    "/api/v1/partnerships/{code}/action-items": [
+        {"limit": "500"},
+        {"limit": "500", "status": "open"},
+        {"limit": "500", "status": "done"},
+    ],
+    "/api/v1/notifications": [{"limit": "500"}, {"limit": "500", "unread": "true"}],
 }
 PARTNERSHIP_SCOPED = "/api/v1/partnerships/{code}/"
 
@@ -237,6 +274,37 @@ EXPECTED_PATHS = {
     "/api/v1/partnerships/{code}/agreement-settings",
     "/api/v1/partnerships/{code}/agreement-gate",
     "/api/v1/partnerships/{code}/agreement-templates",
+    # Meetings: scheduling, answers, attendance, minutes, decisions, action items, the calendar.
+    "/api/v1/partnerships/{code}/meetings",
+    "/api/v1/partnerships/{code}/meetings.ics",
+    "/api/v1/partnerships/{code}/meetings/{meeting_code}",
+    "/api/v1/partnerships/{code}/meetings/{meeting_code}/cancel",
+    "/api/v1/partnerships/{code}/meetings/{meeting_code}/response",
+    "/api/v1/partnerships/{code}/meetings/{meeting_code}/attendance",
+    "/api/v1/partnerships/{code}/meetings/{meeting_code}/minutes",
+    "/api/v1/partnerships/{code}/meetings/{meeting_code}/decisions",
+    "/api/v1/partnerships/{code}/meetings/{meeting_code}/action-items",
+    "/api/v1/partnerships/{code}/action-items",
+    "/api/v1/partnerships/{code}/action-items/{item_code}",
+    # Continuity: signals, the action plan, reports, the schedule, resources, settings.
+    "/api/v1/partnerships/{code}/continuity",
+    "/api/v1/partnerships/{code}/activities",
+    "/api/v1/partnerships/{code}/activities/{activity_code}",
+    "/api/v1/partnerships/{code}/reports",
+    "/api/v1/partnerships/{code}/reports/{report_code}",
+    "/api/v1/partnerships/{code}/reports/{report_code}.pdf",
+    "/api/v1/partnerships/{code}/reports/{report_code}/sections/{section_code}",
+    "/api/v1/partnerships/{code}/reports/{report_code}/sign-off",
+    "/api/v1/partnerships/{code}/report-schedule",
+    "/api/v1/partnerships/{code}/commitments",
+    "/api/v1/partnerships/{code}/commitments/{commitment_code}",
+    "/api/v1/partnerships/{code}/commitments/{commitment_code}/actuals",
+    "/api/v1/partnerships/{code}/continuity-settings",
+    # Notifications (the caller's own).
+    "/api/v1/notifications",
+    "/api/v1/notifications/read-all",
+    "/api/v1/notifications/settings",
+    "/api/v1/notifications/{notification_code}/read",
 }
 
 
@@ -274,6 +342,47 @@ def sides(world):
     formation_b = formation_of_b(world, shop_partner=m_b.partner)
     agreements_a = agreements_of_a(world)
     agreements_b = agreements_of_b(world)
+    meetings_a = meetings_of(
+        world.coordinator,
+        world.partnership_a,
+        owner=world.membership_member.partner,
+        title="Sofielund plenary",
+        minutes="Sofielund minutes: the lamps.",
+        decision="Sofielund lights the alleys.",
+        action="Sofielund lamp count",
+    )
+    meetings_b = meetings_of(
+        world.coordinator_b,
+        world.partnership_b,
+        owner=m_b.partner,
+        title="Overleg De Horst",
+        minutes="Notulen De Horst: camerabeelden laadperrons.",
+        decision="De Horst krijgt camera's.",
+        action="Offerte camera's De Horst",
+    )
+    continuity_a = continuity_of(
+        world.coordinator,
+        world.partnership_a,
+        owner=world.membership_member.partner,
+        activity="Sofielund lighting survey",
+        source="Sofielund city fund",
+        note="Sofielund street team",
+    )
+    continuity_b = continuity_of(
+        world.coordinator_b,
+        world.partnership_b,
+        owner=m_b.partner,
+        activity="Cameraplan laadperrons De Horst",
+        source="Subsidie Veilig Ondernemen De Horst",
+        note="Beveiligers De Horst",
+    )
+    # B's people had notifications of B's meetings and report: one of them is B's secret to try.
+    notification_a = (
+        Notification.objects.filter(recipient=world.coordinator).first()
+        or Notification.objects.filter(partnership=world.partnership_a).first()
+    )
+    notification_b = Notification.objects.filter(partnership=world.partnership_b).first()
+    assert notification_a is not None and notification_b is not None
     # A version is named by its number: B's must be one that A's agreement lacks, or the probe of
     # "A's agreement, B's version" would find A's own version of that number.
     assert (
@@ -293,6 +402,9 @@ def sides(world):
             "invitation": invitation_a.code,
             **formation_a,
             **agreements_a,
+            **meetings_a,
+            **continuity_a,
+            "notification": notification_a.code,
         },
         "B": {
             "partnership": world.partnership_b.code,
@@ -302,6 +414,9 @@ def sides(world):
             "invitation": invitation_b.code,
             **formation_b,
             **agreements_b,
+            **meetings_b,
+            **continuity_b,
+            "notification": notification_b.code,
         },
     }
 
@@ -562,6 +677,136 @@ def agreements_of_b(world) -> dict:
     }
 
 
+def meetings_of(actor, partnership, *, owner, title, minutes, decision, action) -> dict:
+    """A meeting that started an hour ago, everyone invited, with GREEN minutes (every member of the
+    partnership reads them), a decision and an action item of ``owner``; and a meeting next week."""
+    from datetime import timedelta
+
+    starts = clock.now().replace(microsecond=0) - timedelta(hours=1)
+    meeting = meeting_services.meeting_create(
+        actor=actor,
+        partnership=partnership,
+        kind="plenary",
+        title=title,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        location=f"Town hall, {title}",
+        agenda=f"1. {decision}",
+    )
+    meeting_services.meeting_create(
+        actor=actor,
+        partnership=partnership,
+        kind="thematic",
+        title=f"{title}, next week",
+        starts_at=starts + timedelta(days=7),
+        ends_at=starts + timedelta(days=7, hours=1),
+    )
+    meeting_services.minutes_save(actor=actor, meeting=meeting, text=minutes, tlp="green")
+    meeting_services.decision_add(actor=actor, meeting=meeting, text=decision)
+    item = meeting_services.action_item_create(
+        actor=actor,
+        meeting=meeting,
+        title=action,
+        owner_partner=owner,
+        due_date=clock.today() + timedelta(days=7),
+    )
+    return {"meeting": meeting.code, "action_item": item.code}
+
+
+def continuity_of(actor, partnership, *, owner, activity, source, note) -> dict:
+    """An activity of ``owner``, a monthly report schedule with last month's report open, an hours
+    commitment with last month's use, and a funding commitment."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    today = clock.today()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    item = continuity_services.activity_create(
+        actor=actor,
+        partnership=partnership,
+        title=activity,
+        description=f"{activity}: the plan.",
+        owner_partner=owner,
+        start_date=today - timedelta(days=3),
+        due_date=today + timedelta(days=30),
+    )
+    continuity_services.schedule_set(
+        actor=actor, partnership=partnership, frequency="monthly", starts_on=last_month
+    )
+    report = continuity_services.report_open(
+        partnership=partnership,
+        period_start=last_month,
+        period_end=today.replace(day=1) - timedelta(days=1),
+        due_date=today + timedelta(days=14),
+    )
+    section = report.sections.get(partner=owner)
+    hours = continuity_services.commitment_create(
+        actor=actor,
+        partnership=partnership,
+        partner=owner,
+        kind="hours",
+        amount=Decimal(12),
+        starts_on=last_month,
+        note=note,
+    )
+    continuity_services.actual_record(
+        actor=actor, commitment=hours, month=last_month, amount=Decimal(7), note=note
+    )
+    continuity_services.commitment_create(
+        actor=actor,
+        partnership=partnership,
+        partner=owner,
+        kind="funding",
+        amount=Decimal(25000),
+        starts_on=last_month,
+        ends_on=today + timedelta(days=400),
+        source=source,
+    )
+    continuity_services.settings_update(actor=actor, partnership=partnership, disengagement_days=75)
+    return {"activity": item.code, "report": report.code, "section": section.code, "commitment": hours.code}
+
+
+def meeting_secrets_of_b(a, b) -> set[str]:
+    """B's meetings, minutes, decisions, action items, participants; B's people's notifications (less the
+    generic titles A's people get too)."""
+    found = set()
+    for meeting in Meeting.objects.filter(partnership=b):
+        found |= {str(meeting.code), meeting.title, meeting.location, meeting.agenda}
+        if meeting.series_id:
+            found.add(str(meeting.series.code))
+    for minutes in Minutes.objects.filter(partnership=b):
+        found |= {str(minutes.code), minutes.text}
+    for decision in Decision.objects.filter(meeting__partnership=b):
+        found |= {str(decision.code), decision.text}
+    for item in ActionItem.objects.filter(partnership=b):
+        found |= {str(item.code), item.title}
+    found |= {
+        str(c) for c in Participant.objects.filter(meeting__partnership=b).values_list("code", flat=True)
+    }
+    theirs = Notification.objects.filter(partnership=b)
+    ours = Notification.objects.exclude(partnership=b)
+    found |= {str(c) for c in theirs.values_list("code", flat=True)}
+    found |= set(theirs.values_list("title", flat=True)) - set(ours.values_list("title", flat=True))
+    found |= set(theirs.values_list("body", flat=True)) - set(ours.values_list("body", flat=True))
+    return found
+
+
+def continuity_secrets_of_b(b) -> set[str]:
+    """B's activities, reports and sections, commitments and their use."""
+    found = set()
+    for activity in Activity.objects.filter(partnership=b):
+        found |= {str(activity.code), activity.title, activity.description}
+    for report in ProgressReport.objects.filter(partnership=b):
+        found |= {str(report.code), report.summary}
+    for section in ReportSection.objects.filter(report__partnership=b):
+        found |= {str(section.code), section.activities_done, section.outputs, section.problems}
+    for commitment in ResourceCommitment.objects.filter(partnership=b):
+        found |= {str(commitment.code), commitment.source, commitment.note}
+    for actual in Actual.objects.filter(commitment__partnership=b):
+        found |= {str(actual.code), actual.note}
+    return found
+
+
 def agreement_secrets_of_b(a, b) -> set[str]:
     """B's agreements: codes, titles, texts and their hashes, notes, comments, signatures, exported files."""
     found = set()
@@ -622,6 +867,8 @@ def secrets_of_b(world) -> set[str]:
     found |= set(ApiToken.objects.filter(user=world.coordinator_b).values_list("hint", flat=True))
     found |= formation_secrets_of_b(b, organisation_of_b)
     found |= agreement_secrets_of_b(world.partnership_a, b)
+    found |= meeting_secrets_of_b(world.partnership_a, b)
+    found |= continuity_secrets_of_b(b)
     for profile in DirectoryProfile.objects.filter(organisation__in=private_to_b):
         found |= {str(profile.code), profile.summary, profile.offers, profile.regions, profile.contact_role}
     found.discard("")
@@ -688,18 +935,32 @@ def fill(path: str, codes: dict, *, override: dict | None = None) -> str:
     """The path with every ``{param}`` replaced by the code of the object its collection names."""
     segments = path.split("/")
     for i, segment in enumerate(segments):
-        match = re.fullmatch(r"\{(\w+)\}", segment)
-        if not match:
+        key = _key(segments, i, path)
+        if key is None:
             continue
-        collection = segments[i - 1]
-        if collection not in COLLECTIONS:
-            pytest.fail(
-                f"The probe does not know how to fill {segment} in {path}: add its collection "
-                f"{collection!r} to COLLECTIONS in {__name__} (with codes on both sides)."
-            )
-        key = COLLECTIONS[collection]
-        segments[i] = str((override or {}).get(key, codes[key]))
+        suffix = PARAMETER.fullmatch(segment).group(2)  # "{report_code}.pdf"
+        segments[i] = str((override or {}).get(key, codes[key])) + suffix
     return "/".join(segments)
+
+
+#: A path parameter, alone in its segment or followed by a file extension.
+PARAMETER = re.compile(r"\{(\w+)\}((?:\.\w+)?)")
+
+
+def _key(segments: list[str], i: int, path: str) -> str | None:
+    """The key of the object whose code fills segment ``i`` (None when it is no parameter)."""
+    match = PARAMETER.fullmatch(segments[i])
+    if not match:
+        return None
+    if match.group(1) in PARAMETERS:
+        return PARAMETERS[match.group(1)]
+    collection = segments[i - 1]
+    if collection not in COLLECTIONS:
+        pytest.fail(
+            f"The probe does not know how to fill {segments[i]} in {path}: add its collection "
+            f"{collection!r} to COLLECTIONS in {__name__} (with codes on both sides)."
+        )
+    return COLLECTIONS[collection]
 
 
 def queries_for(path: str, operation: dict) -> list[dict]:
@@ -847,6 +1108,12 @@ SEEN_BY_EVERYONE = (
     "agreement",
     "party",
     "comment",
+    "meeting",
+    "action_item",
+    "activity",
+    "report",
+    "section",
+    "commitment",
 )
 SEEN_BY_COORDINATORS = ("assessment", "briefing")
 # The files (not JSON) are read as what they are: SVG text and attributes, CSV cells.
@@ -863,6 +1130,7 @@ FILES_SHOW = {
         DOCX,
         "The partners light the alleys of Sofielund.",
     ),
+    "/api/v1/partnerships/{code}/meetings.ics": ("text/calendar", "SUMMARY:Sofielund plenary"),
 }
 
 
@@ -904,6 +1172,8 @@ def test_nothing_of_b_reaches_a_member_of_a(client, world, sides, persona):
     expected_of_a |= {str(sides["A"][key]) for key in SEEN_BY_EVERYONE}
     expected_of_a |= {"Sofielund steering board", "Sofielund chair", "Sofielund evening patrols"}
     expected_of_a |= {"Sofielund covenant", "Sofielund needs more lamps."}
+    expected_of_a |= {"Sofielund minutes: the lamps.", "Sofielund lights the alleys.", "Sofielund lamp count"}
+    expected_of_a |= {"Sofielund lighting survey", "Sofielund city fund", "Sofielund street team"}
     signatures_of_a = {str(s.code) for s in Signature.objects.filter(agreement__code=sides["A"]["agreement"])}
     assert signatures_of_a
     expected_of_a |= signatures_of_a
@@ -952,7 +1222,7 @@ def attempts_with_b(path: str, sides: dict) -> list[tuple[str, str | None]]:
     inside the one before it: A's partnership with B's candidate is 404, and so is A's partnership and
     candidate with B's assessment."""
     segments = path.split("/")
-    keys = [COLLECTIONS.get(segments[i - 1]) for i, s in enumerate(segments) if re.fullmatch(r"\{\w+\}", s)]
+    keys = [_key(segments, i, path) for i, s in enumerate(segments) if PARAMETER.fullmatch(s)]
     if not keys:
         return []
     attempts = [(fill(path, sides["B"]), None)]
@@ -968,6 +1238,6 @@ def attempts_with_b(path: str, sides: dict) -> list[tuple[str, str | None]]:
 def test_probe_fails_on_a_path_it_cannot_fill():
     """The probe's own guard: an unknown collection is an error, never a silent skip."""
     with pytest.raises(pytest.fail.Exception, match="does not know how to fill"):
-        fill("/api/v1/partnerships/{code}/meetings/{meeting_code}", {"partnership": "x"})
+        fill("/api/v1/partnerships/{code}/exchange/{post_code}", {"partnership": "x"})
     with pytest.raises(pytest.fail.Exception, match="query parameter 'partner'"):
         queries_for("/api/v1/x", {"parameters": [{"in": "query", "name": "partner", "required": False}]})

@@ -1,6 +1,6 @@
 """Reads: lists, my meetings and hours, participants, minutes per TLP, action items, choices."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -157,4 +157,3 @@ def test_choices(world):
         == 3
     )
     assert selectors.recipient_people_choices(user=world.member, partnership=world.partnership_a).count() == 3
-    assert timedelta

@@ -171,11 +171,12 @@ def test_update_time_bumps_sequence_and_tells_participants(world):
     with clock.frozen(NOW):
         meeting = schedule(world)
         clock.advance(timedelta(hours=1))
+        new_start = at(2)
         updated = services.meeting_update(
-            actor=world.coordinator, meeting=meeting, starts_at=at(2), ends_at=at(2, hour=11)
+            actor=world.coordinator, meeting=meeting, starts_at=new_start, ends_at=at(2, hour=11)
         )
     assert updated.sequence == 1 and updated.updated_at == NOW + timedelta(hours=1)
-    assert reload(meeting).starts_at == at(2)
+    assert reload(meeting).starts_at == new_start
     event = events("meetings.meeting.updated").get()
     assert set(event.after) == {"starts_at", "ends_at"}
     assert notified("meetings.changed") == ["member@city.example", "viewer@shop.example"]
