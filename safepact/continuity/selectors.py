@@ -428,7 +428,7 @@ def funding_ending(funding: list, on: date, *, warning_days: int) -> list[Fundin
             continue
         if (c.ends_on - on).days > warning_days or is_replaced(c, funding):
             continue
-        organisation = c.partner.organisation.name if hasattr(c, "partner") else ""
+        organisation = getattr(c, "organisation", None) or c.partner.organisation.name
         found.append(
             FundingEnding(
                 commitment=c,

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, DecimalField, Exists, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DecimalField, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
@@ -194,6 +194,25 @@ def _latest(*days):
     return max(found) if found else None
 
 
+@dataclass
+class _CommitmentRow:
+    """What the rules read of a commitment (plain values: cheaper than model instances)."""
+
+    pk: int
+    partnership_id: int
+    partner_id: int
+    kind: str
+    amount: Decimal
+    source: str
+    starts_on: date
+    ends_on: date | None
+    created_at: datetime
+    used_now: Decimal
+    used_before: Decimal
+    has_actuals: bool
+    organisation: str
+
+
 # Facts: everything the rules read, for all the partnerships at once ---------------------------------
 
 
@@ -226,8 +245,9 @@ class Facts:
         sections = ReportSection.objects.filter(partner_id=OuterRef("pk")).order_by().values("partner_id")
         partners = (
             Partner.objects.filter(partnership_id__in=ids, status=PartnerStatus.ACTIVE)
-            .select_related("organisation", "partnership")
+            .select_related("organisation")
             .annotate(
+                partnership_code=F("partnership__code"),
                 **{f"s_{name}": Subquery(settings_of.values(name)[:1]) for name in THRESHOLDS},
                 last_section=Subquery(sections.annotate(m=Max("submitted_at")).values("m")),
                 last_section_before=Subquery(
@@ -255,7 +275,7 @@ class Facts:
             )
         for partner in partners:
             entry = self.partnerships[partner.partnership_id]
-            entry.code = partner.partnership.code
+            entry.code = partner.partnership_code
             if partner.s_disengagement_days is not None and entry.settings is defaults:
                 entry.settings = ContinuitySettings(
                     partnership_id=partner.partnership_id,
@@ -275,8 +295,9 @@ class Facts:
         this_month = month_start(on)
         self.months = [this_month - relativedelta(months=1), this_month, this_month + relativedelta(months=1)]
         self.load = {month: meetings.meeting_load(ids, month_start=month) for month in self.months}
-        # 12. Open action items (the meetings' own bulk selector).
-        self.open_items = meetings.open_action_items(ids)
+        # 12. Open action items: plain rows (``meetings.open_action_items`` builds full objects with four
+        #     joins, which cost more than every rule together at 50 partnerships: bench/continuity.py).
+        self.open_items = self._open_items(ids)
         # 13. Action items per owner partner: last done (now and then), done, and the ones open 30 days ago.
         self.items_by_partner = self._action_item_facts(ids)
         # 14. Activities (not cancelled).
@@ -318,7 +339,7 @@ class Facts:
         # Grouped once, so each rule reads only its own partnership's (or partner's) rows.
         self.activities_of = _group(self.activities, lambda a: a["partnership_id"])
         self.activities_by_partner = _group(self.activities, lambda a: a["owner_partner_id"])
-        self.open_items_of = _group(self.open_items, lambda i: i.partnership_id)
+        self.open_items_of = _group(self.open_items, lambda i: i["partnership_id"])
         self.late_reports_of = _group(self.late_reports, lambda r: r.partnership_id)
         self.commitments_of = _group(self.commitments, lambda c: c.partnership_id)
         self.agreements_of = _group(self.agreements, lambda d: d.agreement.partnership_id)
@@ -345,7 +366,18 @@ class Facts:
         )
         return {row["owner_partner_id"]: row for row in rows}
 
-    def _commitments(self, ids) -> list[Commitment]:
+    def _open_items(self, ids) -> list[dict]:
+        from safepact.meetings.models import ActionItem, ActionStatus
+
+        return list(
+            ActionItem.objects.filter(partnership_id__in=ids, status=ActionStatus.OPEN)
+            .values(
+                "partnership_id", "owner_partner_id", "owner_partner__organisation__name", "title", "due_date"
+            )
+            .order_by("due_date", "id")
+        )
+
+    def _commitments(self, ids) -> list:
         def used(first: date, last: date):
             summed = (
                 Actual.objects.filter(commitment=OuterRef("pk"), month__gte=first, month__lte=last)
@@ -358,20 +390,22 @@ class Facts:
                 Subquery(summed, output_field=DecimalField()), Decimal(0), output_field=DecimalField()
             )
 
-        return list(
+        rows = (
             Commitment.objects.filter(
                 partnership_id__in=ids,
                 kind__in=[ResourceKind.FUNDING, ResourceKind.HOURS],
                 partner__status=PartnerStatus.ACTIVE,
             )
-            .select_related("partner__organisation")
             .annotate(
                 used_now=used(*self.window),
                 used_before=used(*self.window_before),
                 has_actuals=Exists(Actual.objects.filter(commitment=OuterRef("pk"))),
+                organisation=F("partner__organisation__name"),
             )
+            .values(*_CommitmentRow.__dataclass_fields__)
             .order_by("starts_on", "id")
         )
+        return [_CommitmentRow(**row) for row in rows]
 
 
 # The rules -----------------------------------------------------------------------------------------
@@ -558,8 +592,10 @@ def _overdue_actions(facts: Facts, p: _Partnership, plan_url: str) -> Signal:
         if open_then and a["due_date"] < before and a["created_at"] < facts.before_end:
             before_days.append((before - a["due_date"]).days)
     for item in facts.open_items_of.get(p.id, []):
-        if item.due_date < on:
-            overdue.append(((on - item.due_date).days, item.title, item.owner_partner.organisation.name))
+        if item["due_date"] < on:
+            overdue.append(
+                ((on - item["due_date"]).days, item["title"], item["owner_partner__organisation__name"])
+            )
     count_before = len(before_days)
     oldest_before = max(before_days, default=0)
     for partner in p.partners:
@@ -733,7 +769,7 @@ def _underspent(facts: Facts, p: _Partnership, *, before: bool) -> list[tuple[st
         used = c.used_before if before else c.used_now
         if not c.has_actuals and c.created_at > old_enough:
             continue  # recording has barely begun: no actuals yet is not "nothing spent"
-        entry = per_partner.setdefault(c.partner_id, [c.partner.organisation.name, Decimal(0), Decimal(0)])
+        entry = per_partner.setdefault(c.partner_id, [c.organisation, Decimal(0), Decimal(0)])
         entry[1] += used or Decimal(0)
         entry[2] += c.amount * 3
     share = Decimal(p.settings.underspend_percent) / 100
@@ -864,7 +900,7 @@ def continuity_overview(*, user, partnership, on: date | None = None) -> Overvie
     signals = _evaluate(facts, p)
     open_items: dict[int, int] = {}
     for item in facts.open_items:
-        open_items[item.owner_partner_id] = open_items.get(item.owner_partner_id, 0) + 1
+        open_items[item["owner_partner_id"]] = open_items.get(item["owner_partner_id"], 0) + 1
     rows = []
     days = p.settings.disengagement_days
     for partner in p.partners:
