@@ -194,7 +194,7 @@ def test_a_partner_fills_in_and_submits_its_section_then_the_coordinator_signs_o
         {"activities_done": "Surveyed 40 lamps.", "hours_used": "12.5", "money_used": "300"},
     )
     assert response.status_code == 200, response.content
-    assert response.json()["submitted"] is False and response.json()["hours_used"] == "12.5"
+    assert response.json()["submitted"] is False and Decimal(response.json()["hours_used"]) == Decimal("12.5")
     response = call(client, "patch", f"{report}/sections/{section.code}", {"submit": True})
     assert response.json()["submitted"] is True and response.json()["activities_done"] == "Surveyed 40 lamps."
     invalid(call(client, "patch", f"{report}/sections/{section.code}", {"hours_used": "-1"}), "hours_used")
@@ -292,7 +292,7 @@ def test_commitments_and_actual_use(client, world, things):
     assert response.json()["month"] == month_ago().isoformat()
     assert Actual.objects.filter(commitment=things.city_commitment).count() == 1  # replaced, not added
     actuals = client.get(f"{b}/commitments/{things.city_commitment.code}/actuals").json()["items"]
-    assert [a["amount"] for a in actuals] == ["14.00"]
+    assert [Decimal(a["amount"]) for a in actuals] == [14]
     future = (clock.today() + timedelta(days=62)).isoformat()
     invalid(
         call(
@@ -342,7 +342,7 @@ def test_a_commitment_changes_and_goes(client, world, things):
     path = f"{base(world)}/commitments/{things.city_commitment.code}"
     response = call(client, "patch", path, {"amount": "24", "note": None})
     assert response.status_code == 200, response.content
-    assert response.json()["amount"] == "24.00" and response.json()["note"] == ""
+    assert Decimal(response.json()["amount"]) == 24 and response.json()["note"] == ""
     invalid(call(client, "patch", path, {"amount": None}), "amount")
     invalid(call(client, "patch", path, {"kind": "funding"}), "kind")
     assert call(client, "delete", path).status_code == 204
