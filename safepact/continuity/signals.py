@@ -228,7 +228,7 @@ class _Partnership:
 class Facts:
     """Loads the facts of ``partnership_ids`` on ``on`` and 30 days before. A fixed number of queries."""
 
-    def __init__(self, partnership_ids, *, on: date):
+    def __init__(self, partnership_ids, *, on: date, detail: bool = False):
         from safepact.agreements.selectors import reminders_due
         from safepact.meetings import selectors as meetings
 
@@ -253,6 +253,11 @@ class Facts:
                 last_section_before=Subquery(
                     sections.filter(submitted_at__lt=before_end).annotate(m=Max("submitted_at")).values("m")
                 ),
+            )
+            .order_by("organisation__name", "id")
+        )
+        if detail:  # the overview's per-partner report counts
+            partners = partners.annotate(
                 sections_delivered=Coalesce(
                     Subquery(sections.filter(submitted_at__isnull=False).annotate(n=Count("id")).values("n")),
                     0,
@@ -261,8 +266,6 @@ class Facts:
                     Subquery(sections.filter(report__due_date__lt=on).annotate(n=Count("id")).values("n")), 0
                 ),
             )
-            .order_by("organisation__name", "id")
-        )
         defaults = ContinuitySettings()
         meeting_settings = meetings.settings_by_partnership(ids)  # 2.
         self.partnerships: dict[int, _Partnership] = {}
@@ -893,7 +896,7 @@ def continuity_overview(*, user, partnership, on: date | None = None) -> Overvie
     from safepact.meetings.selectors import Rhythm
 
     on = on or clock.today()
-    facts = Facts([partnership.pk], on=on)
+    facts = Facts([partnership.pk], on=on, detail=True)
     p = facts.partnerships[partnership.pk]
     if p.code is None:
         p.code = partnership.code

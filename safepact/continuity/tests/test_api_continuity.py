@@ -278,7 +278,7 @@ def test_commitments_and_actual_use(client, world, things):
     items = client.get(f"{b}/commitments").json()["items"]
     hours = next(i for i in items if i["code"] == str(things.city_commitment.code))
     assert (
-        hours["used"] == "12.00"
+        Decimal(hours["used"]) == 12
         and hours["kind"] == "hours"
         and hours["organisation"] == world.org_city_a.name
     )
