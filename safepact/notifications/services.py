@@ -7,6 +7,7 @@ the content of TLP:AMBER, TLP:AMBER+STRICT or TLP:RED items (``notifications.ema
 """
 
 import logging
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -123,17 +124,25 @@ def notification_email_send(*, notification_id: int) -> bool:
     return True
 
 
+DIGEST_LOOKBACK = timedelta(days=2)
+
+
 def digest_send() -> int:
     """The daily digest: one email to every person who chose the digest and has notifications that were
     not emailed yet (only those since they chose the digest), then marks them emailed. Safe to run twice.
     Returns the number of emails sent."""
     now = clock.now()
+    # Only the last two days: a digest is about what is new. Older notifications that were never emailed
+    # (history loaded by the demo or an import, or a worker that was down for a week) stay in the app only.
+    oldest = now - DIGEST_LOOKBACK
     other_modes = NotificationSetting.objects.exclude(email_mode=EmailMode.DIGEST).values("user_id")
     digest_since = dict(
         NotificationSetting.objects.filter(email_mode=EmailMode.DIGEST).values_list("user_id", "updated_at")
     )
     waiting = (
-        Notification.objects.filter(emailed_at__isnull=True, created_at__lte=now, recipient__is_active=True)
+        Notification.objects.filter(
+            emailed_at__isnull=True, created_at__lte=now, created_at__gt=oldest, recipient__is_active=True
+        )
         .exclude(recipient_id__in=other_modes)
         .select_related("recipient", "partnership")
         .order_by("recipient_id", "created_at", "id")

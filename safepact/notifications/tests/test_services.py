@@ -352,3 +352,23 @@ def test_setting_update_is_audited_when_it_changes(world, frozen):
     with pytest.raises(ValidationError) as caught:
         setting_update(user=world.member, email_mode="carrier-pigeon")
     assert "email_mode" in caught.value.message_dict
+
+
+def test_digest_leaves_out_what_is_older_than_two_days(world, mailoutbox):
+    """History (the demo's year, or a worker that was down for a week) is not mailed in one digest."""
+    from datetime import timedelta
+
+    from safepact.lib import clock
+    from safepact.notifications.models import Notification
+    from safepact.notifications.services import digest_send, notify
+
+    start = clock.now()
+    with clock.frozen(start - timedelta(days=5)):
+        notify(recipients=[world.member], kind="test.old", title="Old news", url="/")
+    with clock.frozen(start - timedelta(hours=3)):
+        notify(recipients=[world.member], kind="test.new", title="Fresh news", url="/")
+    with clock.frozen(start):
+        assert digest_send() == 1
+    [email] = mailoutbox
+    assert "Fresh news" in email.body and "Old news" not in email.body
+    assert Notification.objects.get(kind="test.old").emailed_at is None
