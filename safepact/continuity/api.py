@@ -45,6 +45,7 @@ from safepact.continuity.schemas import (
 from safepact.formation.selectors.objectives import objective_list
 from safepact.lib import clock
 from safepact.lib.pagination import LimitOffsetPagination
+from safepact.partnerships.permissions import can_manage
 from safepact.partnerships.selectors import get_partnership_for_user, partner_list
 
 router = Router(tags=["continuity"])
@@ -193,7 +194,7 @@ def activity_edit(request, code: UUID, activity_code: UUID, payload: ActivityPat
         if name in changes and changes[name] is None:
             raise ValidationError({name: _("This field cannot be empty.")})
     if changes:
-        if partnership.membership.role != "coordinator":
+        if not can_manage(partnership.membership):
             raise PermissionDenied(_("Only coordinators can change the action plan."))
         if "description" in changes and changes["description"] is None:
             changes["description"] = ""

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, DecimalField, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
@@ -349,36 +349,14 @@ class Facts:
         self.agreements_before_of = _group(self.agreements_before, lambda d: d.agreement.partnership_id)
 
     def _action_item_facts(self, ids) -> dict[int, dict]:
-        from safepact.meetings.models import ActionItem, ActionStatus
+        from safepact.meetings.selectors import action_item_facts
 
-        done = Q(status=ActionStatus.DONE, done_at__isnull=False)
-        open_before = Q(due_date__lt=self.before, created_at__lt=self.before_end) & (
-            Q(status=ActionStatus.OPEN) | Q(status=ActionStatus.DONE, done_at__gte=self.before_end)
-        )
-        rows = (
-            ActionItem.objects.filter(partnership_id__in=ids)
-            .order_by()
-            .values("owner_partner_id")
-            .annotate(
-                last_done=Max("done_at", filter=done),
-                last_done_before=Max("done_at", filter=done & Q(done_at__lt=self.before_end)),
-                done=Count("id", filter=done),
-                overdue_before=Count("id", filter=open_before),
-                oldest_due_before=Min("due_date", filter=open_before),
-            )
-        )
-        return {row["owner_partner_id"]: row for row in rows}
+        return action_item_facts(ids, before=self.before, before_end=self.before_end)
 
     def _open_items(self, ids) -> list[dict]:
-        from safepact.meetings.models import ActionItem, ActionStatus
+        from safepact.meetings.selectors import open_action_item_rows
 
-        return list(
-            ActionItem.objects.filter(partnership_id__in=ids, status=ActionStatus.OPEN)
-            .values(
-                "partnership_id", "owner_partner_id", "owner_partner__organisation__name", "title", "due_date"
-            )
-            .order_by("due_date", "id")
-        )
+        return open_action_item_rows(ids)
 
     def _commitments(self, ids) -> list:
         def used(first: date, last: date):

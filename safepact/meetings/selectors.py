@@ -568,3 +568,37 @@ def active_member_count(partnership_ids) -> dict[int, int]:
 
 def member_of(user, partnership: Partnership) -> bool:
     return active_memberships(user).filter(partner__partnership=partnership).exists()
+
+
+def action_item_facts(partnership_ids, *, before: date, before_end) -> dict[int, dict]:
+    """For continuity's signals, one query: per owner partner, the last action done (``last_done``, and as
+    of ``before_end``: ``last_done_before``), the number done, and the actions that were open and overdue on
+    ``before`` (``overdue_before``, the oldest due date ``oldest_due_before``)."""
+    done = Q(status=ActionStatus.DONE, done_at__isnull=False)
+    open_before = Q(due_date__lt=before, created_at__lt=before_end) & (
+        Q(status=ActionStatus.OPEN) | Q(status=ActionStatus.DONE, done_at__gte=before_end)
+    )
+    rows = (
+        ActionItem.objects.filter(partnership_id__in=partnership_ids)
+        .order_by()
+        .values("owner_partner_id")
+        .annotate(
+            last_done=Max("done_at", filter=done),
+            last_done_before=Max("done_at", filter=done & Q(done_at__lt=before_end)),
+            done=Count("id", filter=done),
+            overdue_before=Count("id", filter=open_before),
+            oldest_due_before=Min("due_date", filter=open_before),
+        )
+    )
+    return {row["owner_partner_id"]: row for row in rows}
+
+
+def open_action_item_rows(partnership_ids) -> list[dict]:
+    """Open action items as plain rows (one query), due first: for signals over many partnerships."""
+    return list(
+        ActionItem.objects.filter(partnership_id__in=partnership_ids, status=ActionStatus.OPEN)
+        .values(
+            "partnership_id", "owner_partner_id", "owner_partner__organisation__name", "title", "due_date"
+        )
+        .order_by("due_date", "id")
+    )
