@@ -183,6 +183,7 @@ from safepact.agreements.api import router as agreements_router  # noqa: E402
 from safepact.audit.api import router as audit_router  # noqa: E402
 from safepact.continuity.api import router as continuity_router  # noqa: E402
 from safepact.formation.api import router as formation_router  # noqa: E402
+from safepact.meetings.api import personal_router as my_meetings_router  # noqa: E402
 from safepact.meetings.api import router as meetings_router  # noqa: E402
 from safepact.notifications.api import router as notifications_router  # noqa: E402
 from safepact.partnerships.api import organisations_router  # noqa: E402
@@ -195,5 +196,6 @@ api.add_router("/partnerships", audit_router)
 api.add_router("/partnerships", agreements_router)
 api.add_router("/", formation_router)
 api.add_router("/partnerships", meetings_router)
+api.add_router("/meetings", my_meetings_router)
 api.add_router("/partnerships", continuity_router)
 api.add_router("/notifications", notifications_router)

@@ -52,6 +52,9 @@ from safepact.partnerships.selectors import get_partnership_for_user
 
 SYSTEM = "safepact"
 MAX_TITLE = 200
+#: Dates outside these years are refused: near the ends of the calendar, the arithmetic of periods, runways
+#: and charts overflows into a server error on every page (and the daily job) that reads them.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_TEXT = 20_000
 #: The daily job opens the reports of periods that ended at most this many days ago (no flood of history).
 BACKFILL_DAYS = 400
@@ -209,6 +212,10 @@ def _clean_date(value, field_name: str, *, required: bool = True) -> date | None
             raise ValidationError({field_name: _("Give a valid date.")}) from None
     if not isinstance(value, date):
         raise ValidationError({field_name: _("Give a valid date.")})
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            {field_name: _("Give a date between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}}
+        )
     return value
 
 

@@ -152,8 +152,21 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
 
 
+_LOCAL_DATES: dict = {}
+
+
 def _local(moment) -> date | None:
-    return timezone.localdate(moment) if moment else None
+    """The local calendar date of ``moment``; memoised per time zone, since the rules ask for the same few
+    thousand instants several times each (bench/continuity.py)."""
+    if not moment:
+        return None
+    key = (moment, timezone.get_current_timezone_name())
+    found = _LOCAL_DATES.get(key)
+    if found is None:
+        if len(_LOCAL_DATES) > 100_000:
+            _LOCAL_DATES.clear()
+        found = _LOCAL_DATES[key] = timezone.localdate(moment)
+    return found
 
 
 def _date(day: date | None) -> str:
@@ -246,6 +259,20 @@ class Facts:
         partners = (
             Partner.objects.filter(partnership_id__in=ids, status=PartnerStatus.ACTIVE)
             .select_related("organisation")
+            # Only what the rules and the overview read: a whole organisation (its country field above all)
+            # costs more to load than every rule together at 50 partnerships (bench/continuity.py).
+            .only(
+                "id",
+                "code",
+                "partnership_id",
+                "organisation_id",
+                "status",
+                "joined_at",
+                "created_at",
+                "organisation__id",
+                "organisation__code",
+                "organisation__name",
+            )
             .annotate(
                 partnership_code=F("partnership__code"),
                 **{f"s_{name}": Subquery(settings_of.values(name)[:1]) for name in THRESHOLDS},

@@ -606,7 +606,15 @@ def dashboard_panel(*, user, memberships) -> list[Panel]:
     table = []
     for partnership, signals in rows:
         by_key = {s.key: shown(s) for s in signals}
-        table.append({"partnership": partnership, "cells": [by_key.get(key) for key, _label in SIGNAL_KEYS]})
+        table.append(
+            {
+                "partnership": partnership,
+                # One reverse per row, not per cell: the panel is the dashboard's heaviest part at 50
+                # partnerships (bench/continuity.py).
+                "url": reverse("continuity:overview", args=[partnership.code]),
+                "cells": [by_key.get(key) for key, _label in SIGNAL_KEYS],
+            }
+        )
     return [
         Panel(
             "continuity/_dashboard_panel.html",

@@ -7,16 +7,20 @@ change the status of the ones their own partner owns; everyone answers their own
 their TLP label: who may not read them gets 404, as if there were none.
 
 Paths nest under ``/partnerships/{code}/meetings`` (action items of all meetings under
-``/partnerships/{code}/action-items``); objects are named by their ``code``.
+``/partnerships/{code}/action-items``, the settings at ``/partnerships/{code}/meetings-settings``); objects
+are named by their ``code``. ``personal_router`` (mounted at ``/meetings``) holds what is the caller's own,
+across partnerships: my meetings and my secret calendar addresses.
 """
 
 from typing import Literal
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from safepact.accounts.schemas import with_errors
@@ -28,14 +32,21 @@ from safepact.meetings.schemas import (
     ActionItemPatch,
     ActionStatusValue,
     AttendanceIn,
+    CalendarFeedIn,
+    CalendarFeedNew,
+    CalendarFeedOut,
     CancelIn,
     DecisionIn,
     DecisionOut,
+    InviteesIn,
     MeetingDetail,
     MeetingIn,
     MeetingOut,
     MeetingPatch,
+    MeetingsSettingsIn,
+    MeetingsSettingsOut,
     MinutesIn,
+    MyMeetingOut,
     MinutesOut,
     ParticipantOut,
     ResponseIn,
@@ -44,12 +55,15 @@ from safepact.partnerships.models import MembershipStatus, PartnerStatus
 from safepact.partnerships.selectors import get_partnership_for_user, member_list, partner_list
 
 router = Router(tags=["meetings"])
+#: The caller's own meetings and calendar addresses, across partnerships (mounted at ``/meetings``).
+personal_router = Router(tags=["meetings"])
 
 READ = with_errors()
 WRITE = with_errors(403, 422)
 BASE = "/{code}/meetings"
 ONE = BASE + "/{meeting_code}"
 ITEMS = "/{code}/action-items"
+SETTINGS = "/{code}/meetings-settings"
 WhenValue = Literal["upcoming", "past"]
 
 
@@ -219,6 +233,20 @@ def meeting_attendance(request, code: UUID, meeting_code: UUID, payload: Attenda
     return list(selectors.participant_list(meeting=meeting))
 
 
+@router.post(
+    f"{ONE}/invitees",
+    response={200: MeetingDetail, **WRITE},
+    summary="Invite more members to a meeting (coordinator); people already invited are skipped",
+    description="`invitees`: member codes of active members. The newly invited are told.",
+)
+def meeting_invitees_add(request, code: UUID, meeting_code: UUID, payload: InviteesIn):
+    user = request.auth
+    meeting = selectors.get_meeting_for_user(user, code, meeting_code, manage=True)
+    memberships = _pick(_active_members(user, meeting.partnership), payload.invitees, "invitees")
+    services.invitees_add(actor=user, meeting=meeting, memberships=memberships)
+    return _fresh(user, code, meeting_code)
+
+
 # Minutes --------------------------------------------------------------------------------------------
 
 
@@ -305,6 +333,17 @@ def decision_new(request, code: UUID, meeting_code: UUID, payload: DecisionIn):
     return Status(201, services.decision_add(actor=request.auth, meeting=meeting, text=payload.text))
 
 
+@router.delete(
+    f"{ONE}/decisions/{{decision_code}}",
+    response={204: None, **WRITE},
+    summary="Remove a decision recorded by mistake (coordinator); the audit trail keeps its text",
+)
+def decision_remove(request, code: UUID, meeting_code: UUID, decision_code: UUID):
+    decision = selectors.get_decision_for_user(request.auth, code, meeting_code, decision_code, manage=True)
+    services.decision_delete(actor=request.auth, decision=decision)
+    return Status(204, None)
+
+
 # Action items ---------------------------------------------------------------------------------------
 
 
@@ -384,3 +423,78 @@ def action_edit(request, code: UUID, item_code: UUID, payload: ActionItemPatch):
     item = selectors.get_action_item_for_user(user, code, item_code, write=True)
     services.action_item_set_status(actor=user, item=item, status=payload.status)
     return _items(user, item.partnership).get(pk=item.pk)
+
+
+# Settings -------------------------------------------------------------------------------------------
+
+
+@router.get(
+    SETTINGS,
+    response={200: MeetingsSettingsOut, **READ},
+    summary="The meeting settings: how many meeting hours a month one person can give",
+)
+def settings_detail(request, code: UUID):
+    partnership = get_partnership_for_user(request.auth, code)
+    return selectors.settings_for(partnership=partnership)
+
+
+@router.put(
+    SETTINGS,
+    response={200: MeetingsSettingsOut, **WRITE},
+    summary="Change the meeting settings (coordinator): the monthly meeting hours limit per person",
+)
+def settings_put(request, code: UUID, payload: MeetingsSettingsIn):
+    partnership = get_partnership_for_user(request.auth, code, manage=True)
+    return services.settings_update(
+        actor=request.auth, partnership=partnership, monthly_hours_limit=payload.monthly_hours_limit
+    )
+
+
+# My meetings and calendar addresses (personal_router, at /meetings) ----------------------------------
+
+
+@personal_router.get(
+    "/mine",
+    response=list[MyMeetingOut],
+    summary="My meetings across all my partnerships: the ones I am invited to, soonest first",
+    description="Meetings not yet ended that start within `days_ahead` days (default 60); cancelled ones "
+    "are left out.",
+)
+@paginate(LimitOffsetPagination)
+def my_meeting_index(request, days_ahead: int = Query(60, ge=1, le=366)):
+    return selectors.my_meetings(user=request.auth, days_ahead=days_ahead).select_related(
+        "created_by", "series"
+    )
+
+
+@personal_router.get(
+    "/calendar-feeds",
+    response=list[CalendarFeedOut],
+    summary="My secret calendar addresses (never the addresses themselves: they are shown once)",
+)
+@paginate(LimitOffsetPagination)
+def feed_index(request):
+    return selectors.feed_list(user=request.auth)
+
+
+@personal_router.post(
+    "/calendar-feeds",
+    response={201: CalendarFeedNew, **WRITE},
+    summary="Make or remake my secret calendar address, personal or for one partnership (shown once)",
+    description=(
+        "Answers the new address in `url`, this once (only a hash is kept); the old address of the same "
+        "scope stops working. Any active member may make their own, viewers too."
+    ),
+)
+def feed_reset(request, response: HttpResponse, payload: CalendarFeedIn):
+    user = request.auth
+    partnership = None
+    if payload.partnership is not None:
+        partnership = get_partnership_for_user(user, payload.partnership)
+    token = services.calendar_feed_reset(actor=user, partnership=partnership)
+    feed = next(
+        f for f in selectors.feed_list(user=user) if f.partnership_id == getattr(partnership, "pk", None)
+    )
+    feed.url = settings.SITE_URL + reverse("meetings:feed", kwargs={"token": token})
+    response["Cache-Control"] = "no-store"
+    return Status(201, feed)

@@ -135,6 +135,13 @@ class MeetingForm(forms.Form):
         day, start = data.get("date"), data.get("start_time")
         if day is None or start is None:
             return data
+        from safepact.meetings.services import FIRST_YEAR, LAST_YEAR
+
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            self.add_error(
+                "date", _("Enter a date between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
+            return data
         starts_at = timezone.make_aware(datetime.combine(day, start))
         end, duration = data.get("end_time"), data.get("duration")
         if end is not None:

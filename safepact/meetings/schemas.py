@@ -1,4 +1,5 @@
-"""API schemas for meetings: meetings, participants and attendance, minutes, decisions and action items.
+"""API schemas for meetings: meetings, participants and attendance, minutes, decisions and action items,
+the partnership's meeting settings, and my own meetings and calendar addresses.
 
 Objects are named by their UUID ``code`` (people by their person code, partners by their partner code);
 times are ISO 8601 with a time zone, dates ISO 8601. Bodies refuse unknown fields (422 naming them).
@@ -98,6 +99,19 @@ class MyParticipationOut(Schema):
     attendance: str
 
 
+class PartnershipRef(Schema):
+    code: UUID
+    name: str
+
+
+class MyMeetingOut(MeetingOut):
+    """A meeting I am invited to, in one of my partnerships."""
+
+    partnership: PartnershipRef
+    my_response: str = Field(description="Your answer to the invitation.")
+    my_attendance: str = Field(description="Your attendance, once recorded.")
+
+
 class MeetingDetail(MeetingOut):
     participants: list[ParticipantOut]
     me: MyParticipationOut | None = Field(description="Your invitation, if you are invited.")
@@ -132,6 +146,14 @@ class MeetingPatch(InputSchema):
     location: text(300) | None = None  # type: ignore[valid-type]
     online_url: text(500) | None = None  # type: ignore[valid-type]
     agenda: text(20000) | None = None  # type: ignore[valid-type]
+
+
+class InviteesIn(InputSchema):
+    invitees: list[UUID] = Field(
+        min_length=1,
+        max_length=1000,
+        description="Member codes of active members; people already invited are skipped.",
+    )
 
 
 class CancelIn(InputSchema):
@@ -259,3 +281,53 @@ class ActionItemIn(InputSchema):
 
 class ActionItemPatch(InputSchema):
     status: ActionStatusValue  # type: ignore[valid-type]
+
+
+# Settings and calendar addresses ----------------------------------------------------------------------
+
+
+class MeetingsSettingsOut(Schema):
+    monthly_hours_limit: float = Field(
+        description="Meeting hours a month one person can give; above it the meeting-load warning shows."
+    )
+    updated_at: datetime | None = Field(description="None while the defaults apply.")
+
+    @staticmethod
+    def resolve_monthly_hours_limit(obj) -> float:
+        return float(obj.monthly_hours_limit)
+
+    @staticmethod
+    def resolve_updated_at(obj):
+        return obj.updated_at if obj.pk else None
+
+
+class MeetingsSettingsIn(InputSchema):
+    monthly_hours_limit: float = Field(
+        ge=0.5, le=744, description="Hours a month, between 0.5 and 744 (rounded to one decimal)."
+    )
+
+
+class CalendarFeedOut(Schema):
+    """One of my secret calendar addresses, without the address itself (it is shown once, when made)."""
+
+    code: UUID
+    partnership: PartnershipRef | None = Field(
+        description="The partnership whose meetings it carries; None: every meeting you are invited to."
+    )
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="When a calendar program last fetched it.")
+
+
+class CalendarFeedNew(CalendarFeedOut):
+    url: str = Field(
+        description="The secret calendar address (iCalendar) to give your calendar program. Shown this "
+        "once: SafePact keeps only a hash of it. Making a new one turns the old address off."
+    )
+
+
+class CalendarFeedIn(InputSchema):
+    partnership: UUID | None = Field(
+        None,
+        description="Code of one of your partnerships for an address with all its meetings; none for your "
+        "personal address (every meeting you are invited to).",
+    )

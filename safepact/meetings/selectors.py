@@ -13,7 +13,19 @@ from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -456,6 +468,8 @@ def meeting_load(partnership_ids, *, month_start: date) -> dict[int, list[Person
     """Per partnership: each person's meeting hours in the calendar month of ``month_start`` (meetings not
     cancelled, that they are invited to and have not declined), most hours first. One query."""
     begin, end = month_bounds(month_start)
+    # Summed in SQL, one row per person and partnership: fetching every invitation with its two datetimes
+    # cost more than the rest of the continuity signals at 50 partnerships (bench/continuity.py).
     rows = (
         Participant.objects.filter(
             meeting__partnership_id__in=list(partnership_ids),
@@ -464,30 +478,30 @@ def meeting_load(partnership_ids, *, month_start: date) -> dict[int, list[Person
         )
         .exclude(meeting__status=Status.CANCELLED)
         .exclude(response=Response.DECLINED)
-        .values_list(
-            "meeting__partnership_id",
-            "user_id",
-            "user__full_name",
-            "user__email",
-            "meeting__starts_at",
-            "meeting__ends_at",
+        .order_by()
+        .values("meeting__partnership_id", "user_id", "user__full_name", "user__email")
+        .annotate(
+            length=Sum(
+                ExpressionWrapper(
+                    F("meeting__ends_at") - F("meeting__starts_at"), output_field=DurationField()
+                )
+            ),
+            meetings=Count("id"),
         )
     )
-    totals: dict[int, dict[int, list]] = {}
-    for partnership_id, user_id, full_name, email, starts_at, ends_at in rows:
-        entry = totals.setdefault(partnership_id, {}).setdefault(user_id, [full_name or email, 0.0, 0])
-        entry[1] += (ends_at - starts_at).total_seconds() / 3600
-        entry[2] += 1
-    return {
-        partnership_id: sorted(
-            (
-                PersonLoad(user_id=user_id, name=name, hours=round(hours, 2), meetings=count)
-                for user_id, (name, hours, count) in people.items()
-            ),
-            key=lambda load: (-load.hours, load.name, load.user_id),
+    totals: dict[int, list[PersonLoad]] = {}
+    for row in rows:
+        totals.setdefault(row["meeting__partnership_id"], []).append(
+            PersonLoad(
+                user_id=row["user_id"],
+                name=row["user__full_name"] or row["user__email"],
+                hours=round(row["length"].total_seconds() / 3600, 2),
+                meetings=row["meetings"],
+            )
         )
-        for partnership_id, people in totals.items()
-    }
+    for people in totals.values():
+        people.sort(key=lambda load: (-load.hours, load.name, load.user_id))
+    return totals
 
 
 def rhythm(partnership_ids, *, on: date) -> dict[int, Rhythm]:

@@ -57,6 +57,9 @@ STEPS = {
     Frequency.MONTHLY: relativedelta(months=1),
     Frequency.QUARTERLY: relativedelta(months=3),
 }
+#: Dates outside these years are refused: near the ends of the calendar, shifting a date (local time, the
+#: next meeting of a series, a month's bounds) overflows into a server error on every page that shows it.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 MEETING_FIELDS = ("kind", "title", "starts_at", "ends_at", "location", "online_url", "agenda")
 #: Changes participants are told about.
 NOTIFIED_FIELDS = ("starts_at", "ends_at", "location", "online_url")
@@ -123,9 +126,15 @@ def _lock_meeting(actor, meeting: Meeting, *, write: bool = False, manage: bool 
 def _aware(value, name: str) -> datetime:
     if not isinstance(value, datetime):
         raise ValidationError({name: _("Enter a date and time.")})
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError({name: _out_of_range()})
     if timezone.is_naive(value):
         value = timezone.make_aware(value, timezone.get_current_timezone())
     return value
+
+
+def _out_of_range() -> str:
+    return _("Enter a date between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
 
 
 def _snapshot(meeting: Meeting) -> dict:
@@ -229,7 +238,10 @@ def _notify(*, recipients, kind: str, title: str, meeting: Meeting, body: str = 
 
 
 def _participants(meeting: Meeting, *, exclude=None) -> list:
-    users = [p.user for p in meeting.participants.select_related("user").order_by("id")]
+    """The invited people who are still active members of the partnership (who left is not told)."""
+    members = _active_memberships(meeting.partnership).values("user_id")
+    invited = meeting.participants.filter(user_id__in=members).select_related("user").order_by("id")
+    users = [p.user for p in invited]
     return [u for u in users if exclude is None or u.pk != exclude.pk]
 
 
@@ -732,6 +744,8 @@ def action_item_create(
         errors["owner_partner"] = _("Choose an active partner of this partnership.")
     if not isinstance(due_date, date) or isinstance(due_date, datetime):
         errors["due_date"] = _("Enter the date the action is due.")
+    elif not FIRST_YEAR <= due_date.year <= LAST_YEAR:
+        errors["due_date"] = _out_of_range()
     if owner_person is not None and "owner_partner" not in errors:
         through = Membership.objects.filter(
             partner=owner_partner, user=owner_person, status=MembershipStatus.ACTIVE, user__is_active=True

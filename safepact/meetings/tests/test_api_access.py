@@ -1,6 +1,8 @@
 """Meetings API: the role matrix on every operation (anonymous 401, outsiders and the other partnership's
-coordinator 404, viewers 403 on writes but for answering their own invitation), and objects of another
-partnership or meeting are not found. The helpers here serve the other ``test_api_*`` modules too."""
+coordinator 404, viewers 403 on writes but for answering their own invitation and making their own calendar
+address), and objects of another partnership or meeting are not found. The caller's own lists (my meetings,
+my calendar addresses) answer anyone logged in, outsiders with nothing of A's. The helpers here serve the
+other ``test_api_*`` modules too."""
 
 import json
 from dataclasses import dataclass
@@ -8,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from conftest import add_member, make_user
 from safepact.audit.models import AuditEvent
 from safepact.lib import clock
 from safepact.meetings import services
@@ -61,6 +64,7 @@ class Things:
     decision: Decision
     city_item: ActionItem  # owned by the member's partner (the city)
     police_item: ActionItem  # owned by the coordinator's partner (the police)
+    newcomer: Membership  # joined the city's side after both meetings were scheduled: invited to neither
 
 
 def make_things(world) -> Things:
@@ -86,7 +90,14 @@ def make_things(world) -> Things:
         owner_partner=partner_of(world, world.coordinator),
         due_date=due,
     )
-    return Things(future, past, minutes, decision, city_item, police_item)
+    newcomer = add_member(
+        coordinator=world.coordinator,
+        partnership=world.partnership_a,
+        user=make_user("newcomer@city.example", "Nina Newcomer"),
+        role="member",
+        organisation=world.org_city_a,
+    )
+    return Things(future, past, minutes, decision, city_item, police_item, newcomer)
 
 
 @pytest.fixture
@@ -96,6 +107,10 @@ def things(world) -> Things:
 
 READERS = {"viewer": 200, "member": 200, "coordinator": 200}
 COORDINATOR = {"viewer": 403, "member": 403}
+#: The caller's own lists, across partnerships: anyone logged in reads theirs (an outsider an empty one).
+ANYONE = {**READERS, "outsider": 200, "coordinator_b": 200}
+#: Writes on what is the caller's own: viewers may too.
+OWN_WRITES = ("respond", "feed reset")
 
 
 def endpoints(w, t: Things) -> dict:
@@ -146,6 +161,18 @@ def endpoints(w, t: Things) -> dict:
             {"text": "Meet monthly."},
             {**COORDINATOR, "coordinator": 201},
         ),
+        "decision delete": (
+            "delete",
+            f"{past}/decisions/{t.decision.code}",
+            None,
+            {**COORDINATOR, "coordinator": 204},
+        ),
+        "invitees": (
+            "post",
+            f"{future}/invitees",
+            {"invitees": [str(t.newcomer.code)]},
+            {**COORDINATOR, "coordinator": 200},
+        ),
         "meeting actions": ("get", f"{past}/action-items", None, READERS),
         "meeting action add": (
             "post",
@@ -159,6 +186,22 @@ def endpoints(w, t: Things) -> dict:
             f"{base(w)}/action-items/{t.city_item.code}",
             {"status": "done"},
             {"viewer": 403, "member": 200, "coordinator": 200},
+        ),
+        "settings": ("get", f"{base(w)}/meetings-settings", None, READERS),
+        "settings put": (
+            "put",
+            f"{base(w)}/meetings-settings",
+            {"monthly_hours_limit": 6.5},
+            {**COORDINATOR, "coordinator": 200},
+        ),
+        "mine": ("get", f"{API}/meetings/mine", None, ANYONE),
+        "feeds": ("get", f"{API}/meetings/calendar-feeds", None, ANYONE),
+        # My own calendar address for partnership A: every member of A (viewers too), nobody else.
+        "feed reset": (
+            "post",
+            f"{API}/meetings/calendar-feeds",
+            {"partnership": str(w.partnership_a.code)},
+            {"viewer": 201, "member": 201, "coordinator": 201},
         ),
     }
 
@@ -179,19 +222,29 @@ OPERATIONS = {
     "minutes put": ("put", f"{M}/minutes"),
     "decisions": ("get", f"{M}/decisions"),
     "decision add": ("post", f"{M}/decisions"),
+    "decision delete": ("delete", f"{M}/decisions/{{decision_code}}"),
+    "invitees": ("post", f"{M}/invitees"),
     "meeting actions": ("get", f"{M}/action-items"),
     "meeting action add": ("post", f"{M}/action-items"),
     "actions": ("get", f"{P}/action-items"),
     "action patch": ("patch", f"{P}/action-items/{{item_code}}"),
+    "settings": ("get", f"{P}/meetings-settings"),
+    "settings put": ("put", f"{P}/meetings-settings"),
+    "mine": ("get", "/api/v1/meetings/mine"),
+    "feeds": ("get", "/api/v1/meetings/calendar-feeds"),
+    "feed reset": ("post", "/api/v1/meetings/calendar-feeds"),
 }
 NAMES = list(OPERATIONS)
+#: Operations every logged-in person may call, partnership or not (their own things).
+PERSONAL = ("mine", "feeds")
 ERROR_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 422: "invalid"}
 REFUSED = {"anonymous": 401, "outsider": 404, "coordinator_b": 404}
 ALLOWED = [
     (name, persona)
     for name, (method, _path) in OPERATIONS.items()
-    for persona in ("viewer", "member", "coordinator")
-    if not (persona == "viewer" and method != "get" and name != "respond")
+    for persona in ("viewer", "member", "coordinator", "outsider", "coordinator_b")
+    if not (persona == "viewer" and method != "get" and name not in OWN_WRITES)
+    and (persona in ("viewer", "member", "coordinator") or name in PERSONAL)
 ]
 
 
@@ -225,8 +278,10 @@ def test_the_matrix_is_consistent(world, things):
     for name, (method, path, _body, allowed) in entries.items():
         assert method == OPERATIONS[name][0], name
         assert path.startswith(API), name
-        if method != "get" and name != "respond":
+        if method != "get" and name not in OWN_WRITES:
             assert allowed["viewer"] == 403, f"{name}: a viewer may not write"
+        if name not in PERSONAL:
+            assert "outsider" not in allowed and "coordinator_b" not in allowed, name
 
 
 def check(response, status, before, method, context):
@@ -241,7 +296,7 @@ def check(response, status, before, method, context):
 @pytest.mark.parametrize("name", NAMES)
 def test_role_matrix_refused(client, world, things, name):
     method, path, body, allowed = endpoints(world, things)[name]
-    refused = dict(REFUSED)
+    refused = {persona: status for persona, status in REFUSED.items() if persona not in allowed}
     if allowed["viewer"] == 403:
         refused["viewer"] = 403
     for persona, status in refused.items():
