@@ -421,10 +421,11 @@ def is_replaced(commitment, funding: list) -> bool:
 
 def funding_ending(funding: list, on: date, *, warning_days: int) -> list[FundingEnding]:
     """Funding commitments ending within ``warning_days`` of ``on`` (and not yet ended) that nothing
-    replaces, soonest first."""
+    replaces, soonest first. One that has not started yet counts too: it may be the last link of the chain
+    (a bridge grant after the current one), and then it is where the money runs out."""
     found = []
     for c in funding:
-        if c.ends_on is None or c.ends_on < on or c.starts_on > on:
+        if c.ends_on is None or c.ends_on < on:
             continue
         if (c.ends_on - on).days > warning_days or is_replaced(c, funding):
             continue

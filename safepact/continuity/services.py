@@ -214,7 +214,10 @@ def _clean_date(value, field_name: str, *, required: bool = True) -> date | None
         raise ValidationError({field_name: _("Give a valid date.")})
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise ValidationError(
-            {field_name: _("Give a date between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}}
+            {
+                field_name: _("Give a date between %(first)s and %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            }
         )
     return value
 
@@ -503,12 +506,14 @@ def activity_set_status(*, actor, activity: Activity, status: str) -> Activity:
 @transaction.atomic
 def activity_delete(*, actor, activity: Activity) -> None:
     activity = _lock_activity(actor, activity, write=True, manage=True)
+    # Deleting it also removes it from the dependencies of the activities that depend on it: record them.
+    dependents = sorted(str(code) for code in activity.dependents.values_list("code", flat=True))
     audit_record(
         actor=actor,
         action="continuity.activity.deleted",
         target=activity,
         partnership=activity.partnership,
-        before=_activity_snapshot(activity),
+        before={**_activity_snapshot(activity), "dependents": dependents},
     )
     activity.delete()
 

@@ -321,10 +321,12 @@ class Facts:
         # 5-8. Meeting rhythm now and then.
         self.rhythm = meetings.rhythm(ids, on=on)
         self.rhythm_before = meetings.rhythm(ids, on=self.before)
-        # 9-11. Meeting load: this month and next (now); last month and this (30 days ago).
-        this_month = month_start(on)
-        self.months = [this_month - relativedelta(months=1), this_month, this_month + relativedelta(months=1)]
-        self.load = {month: meetings.meeting_load(ids, month_start=month) for month in self.months}
+        # 9. Meeting load: this month and next (now); the month of 30 days ago and the one after (then),
+        #    which is last month and this one except around month ends (March 31: March and April).
+        this_month, before_month = month_start(on), month_start(self.before)
+        self.months = [this_month, this_month + relativedelta(months=1)]
+        self.months_before = [before_month, before_month + relativedelta(months=1)]
+        self.load = meetings.meeting_load_by_month(ids, months=self.months + self.months_before)
         # 12. Open action items: plain rows (``meetings.open_action_items`` builds full objects with four
         #     joins, which cost more than every rule together at 50 partnerships: bench/continuity.py).
         self.open_items = self._open_items(ids)
@@ -360,7 +362,6 @@ class Facts:
         )
         # 16. Commitments (funding and hours) with the hours used in the windows of the underspend rule.
         self.window = (this_month - relativedelta(months=3), this_month - timedelta(days=1))
-        before_month = this_month - relativedelta(months=1)
         self.window_before = (before_month - relativedelta(months=3), before_month - timedelta(days=1))
         self.commitments = self._commitments(ids)
         # 17-20. Agreements to review, expiring, or expired (now and 30 days ago).
@@ -370,6 +371,7 @@ class Facts:
         self.activities_of = _group(self.activities, lambda a: a["partnership_id"])
         self.activities_by_partner = _group(self.activities, lambda a: a["owner_partner_id"])
         self.open_items_of = _group(self.open_items, lambda i: i["partnership_id"])
+        self.items_of = _group(self.items_by_partner.values(), lambda row: row["partnership_id"])
         self.late_reports_of = _group(self.late_reports, lambda r: r.partnership_id)
         self.commitments_of = _group(self.commitments, lambda c: c.partnership_id)
         self.agreements_of = _group(self.agreements, lambda d: d.agreement.partnership_id)
@@ -495,8 +497,8 @@ def _meeting_load(facts: Facts, p: _Partnership) -> Signal:
                     found.append((load, month))
         return found
 
-    now = over(facts.months[1:])
-    before = over(facts.months[:2])
+    now = over(facts.months)
+    before = over(facts.months_before)
     people_now = {load.user_id for load, _month in now}
     people_before = {load.user_id for load, _month in before}
     level = "warning" if now else "ok"
@@ -606,9 +608,9 @@ def _overdue_actions(facts: Facts, p: _Partnership, plan_url: str) -> Signal:
             )
     count_before = len(before_days)
     oldest_before = max(before_days, default=0)
-    for partner in p.partners:
-        row = facts.items_by_partner.get(partner.pk)
-        if row and row["overdue_before"]:
+    # Every owner partner, also one suspended since: its open items count now too (``open_items_of``).
+    for row in facts.items_of.get(p.id, []):
+        if row["overdue_before"]:
             count_before += row["overdue_before"]
             oldest_before = max(oldest_before, (before - row["oldest_due_before"]).days)
     overdue.sort(key=lambda o: (-o[0], o[1]))
@@ -721,11 +723,11 @@ def _funding_level(runway, ending) -> str:
 def _funding_runway(facts: Facts, p: _Partnership, resources_url: str) -> Signal:
     funding = [c for c in facts.commitments_of.get(p.id, []) if c.kind == ResourceKind.FUNDING]
     warn = p.settings.runway_warning_days
-    runway, runway_before = funding_runway(funding, facts.on), funding_runway(funding, facts.before)
+    # 30 days ago only the funding recorded by then was known (for the runway as for what ends).
+    funding_before = [c for c in funding if c.created_at < facts.before_end]
+    runway, runway_before = funding_runway(funding, facts.on), funding_runway(funding_before, facts.before)
     ending = funding_ending(funding, facts.on, warning_days=warn)
-    ending_before = funding_ending(
-        [c for c in funding if c.created_at < facts.before_end], facts.before, warning_days=warn
-    )
+    ending_before = funding_ending(funding_before, facts.before, warning_days=warn)
     level, level_before = _funding_level(runway, ending), _funding_level(runway_before, ending_before)
     evidence = [
         Evidence(
@@ -946,8 +948,8 @@ def continuity_overview(*, user, partnership, on: date | None = None) -> Overvie
     return Overview(
         signals=signals,
         partners=rows,
-        load=facts.load[facts.months[1]].get(partnership.pk, []),
-        next_load=facts.load[facts.months[2]].get(partnership.pk, []),
+        load=facts.load[facts.months[0]].get(partnership.pk, []),
+        next_load=facts.load[facts.months[1]].get(partnership.pk, []),
         rhythm=facts.rhythm.get(partnership.pk) or Rhythm(),
         on=on,
         monthly_hours_limit=float(p.hours_limit),

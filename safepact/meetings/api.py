@@ -46,8 +46,8 @@ from safepact.meetings.schemas import (
     MeetingsSettingsIn,
     MeetingsSettingsOut,
     MinutesIn,
-    MyMeetingOut,
     MinutesOut,
+    MyMeetingOut,
     ParticipantOut,
     ResponseIn,
 )
@@ -492,9 +492,10 @@ def feed_reset(request, response: HttpResponse, payload: CalendarFeedIn):
     if payload.partnership is not None:
         partnership = get_partnership_for_user(user, payload.partnership)
     token = services.calendar_feed_reset(actor=user, partnership=partnership)
-    feed = next(
-        f for f in selectors.feed_list(user=user) if f.partnership_id == getattr(partnership, "pk", None)
-    )
+    scope = partnership.pk if partnership is not None else None
+    feed = next((f for f in selectors.feed_list(user=user) if f.partnership_id == scope), None)
+    if feed is None:  # only if the membership ended in between: the new address already does not work
+        raise Http404(_("Partnership not found."))
     feed.url = settings.SITE_URL + reverse("meetings:feed", kwargs={"token": token})
     response["Cache-Control"] = "no-store"
     return Status(201, feed)

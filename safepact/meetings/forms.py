@@ -139,7 +139,8 @@ class MeetingForm(forms.Form):
 
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
             self.add_error(
-                "date", _("Enter a date between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+                "date",
+                _("Enter a date between %(first)s and %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR},
             )
             return data
         starts_at = timezone.make_aware(datetime.combine(day, start))

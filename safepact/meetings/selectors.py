@@ -26,6 +26,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -504,6 +505,52 @@ def meeting_load(partnership_ids, *, month_start: date) -> dict[int, list[Person
     return totals
 
 
+def meeting_load_by_month(partnership_ids, *, months) -> dict[date, dict[int, list[PersonLoad]]]:
+    """``meeting_load`` of several months at once (their first days; calendar months in the deployment's
+    time zone): ``{month: {partnership_id: [PersonLoad]}}``. One query, summed in SQL per month."""
+    firsts = sorted({month.replace(day=1) for month in months})
+    if not firsts:
+        return {}
+    begin, end = day_start(firsts[0]), month_bounds(firsts[-1])[1]
+    rows = (
+        Participant.objects.filter(
+            meeting__partnership_id__in=list(partnership_ids),
+            meeting__starts_at__gte=begin,
+            meeting__starts_at__lt=end,
+        )
+        .exclude(meeting__status=Status.CANCELLED)
+        .exclude(response=Response.DECLINED)
+        .annotate(month=TruncMonth("meeting__starts_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values("month", "meeting__partnership_id", "user_id", "user__full_name", "user__email")
+        .annotate(
+            length=Sum(
+                ExpressionWrapper(
+                    F("meeting__ends_at") - F("meeting__starts_at"), output_field=DurationField()
+                )
+            ),
+            meetings=Count("id"),
+        )
+    )
+    totals: dict[date, dict[int, list[PersonLoad]]] = {month: {} for month in firsts}
+    for row in rows:
+        month = timezone.localtime(row["month"]).date()
+        if month not in totals:
+            continue  # a month between the ones asked for
+        totals[month].setdefault(row["meeting__partnership_id"], []).append(
+            PersonLoad(
+                user_id=row["user_id"],
+                name=row["user__full_name"] or row["user__email"],
+                hours=round(row["length"].total_seconds() / 3600, 2),
+                meetings=row["meetings"],
+            )
+        )
+    for per_partnership in totals.values():
+        for people in per_partnership.values():
+            people.sort(key=lambda load: (-load.hours, load.name, load.user_id))
+    return totals
+
+
 def rhythm(partnership_ids, *, on: date) -> dict[int, Rhythm]:
     """Per partnership: the last meeting held (started on or before ``on``, not cancelled), the next one
     planned (after ``on``), and how many were held in the 90 days up to ``on`` (by kind) and are planned
@@ -585,9 +632,10 @@ def member_of(user, partnership: Partnership) -> bool:
 
 
 def action_item_facts(partnership_ids, *, before: date, before_end) -> dict[int, dict]:
-    """For continuity's signals, one query: per owner partner, the last action done (``last_done``, and as
-    of ``before_end``: ``last_done_before``), the number done, and the actions that were open and overdue on
-    ``before`` (``overdue_before``, the oldest due date ``oldest_due_before``)."""
+    """For continuity's signals, one query: per owner partner (whatever its status now; with its
+    ``partnership_id``), the last action done (``last_done``, and as of ``before_end``:
+    ``last_done_before``), the number done, and the actions that were open and overdue on ``before``
+    (``overdue_before``, the oldest due date ``oldest_due_before``)."""
     done = Q(status=ActionStatus.DONE, done_at__isnull=False)
     open_before = Q(due_date__lt=before, created_at__lt=before_end) & (
         Q(status=ActionStatus.OPEN) | Q(status=ActionStatus.DONE, done_at__gte=before_end)
@@ -595,7 +643,7 @@ def action_item_facts(partnership_ids, *, before: date, before_end) -> dict[int,
     rows = (
         ActionItem.objects.filter(partnership_id__in=partnership_ids)
         .order_by()
-        .values("owner_partner_id")
+        .values("owner_partner_id", "partnership_id")
         .annotate(
             last_done=Max("done_at", filter=done),
             last_done_before=Max("done_at", filter=done & Q(done_at__lt=before_end)),

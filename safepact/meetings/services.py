@@ -23,7 +23,7 @@ from safepact.accounts.models import hash_token
 from safepact.audit.selectors import register_action_labels
 from safepact.audit.services import audit_record, audit_record_changes
 from safepact.lib import clock
-from safepact.lib.tlp import RESTRICTED, TLP
+from safepact.lib.tlp import TLP
 from safepact.meetings import permissions
 from safepact.meetings.ical import meeting_path
 from safepact.meetings.models import (
@@ -619,8 +619,8 @@ def minutes_save(
 ) -> Minutes:
     """Write the minutes of a meeting that has started (coordinators), with their TLP label.
 
-    The first save tells the participants who may read them ("Minutes: <meeting title>"; the text goes in
-    the body only, which emails leave out for restricted labels).
+    The first save tells the participants who may read them ("Minutes: <meeting title>" and a link; never
+    the text, which only the minutes' own label governs).
     """
     meeting = _lock_meeting(actor, meeting, manage=True)
     if meeting.status == Status.CANCELLED:
@@ -663,7 +663,8 @@ def minutes_save(
             recipients=readers,
             kind="meetings.minutes",
             title=_("Minutes: %(title)s") % {"title": meeting.title},
-            body=text if label not in RESTRICTED else "",
+            # No copy of the text: the label can be raised later, and a copy would not follow it.
+            body="",
             tlp=label.value,
             meeting=meeting,
         )

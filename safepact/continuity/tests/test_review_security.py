@@ -42,7 +42,12 @@ def test_report_schedule_refuses_far_dates_and_the_daily_job_runs(client, world,
 def test_activity_refuses_far_dates(client, world):
     client.force_login(world.coordinator)
     partner = partner_of(world, world.coordinator)
-    body = {"title": "Forever", "owner_partner": str(partner.code), "start_date": "0001-01-01", "due_date": "9999-12-31"}
+    body = {
+        "title": "Forever",
+        "owner_partner": str(partner.code),
+        "start_date": "0001-01-01",
+        "due_date": "9999-12-31",
+    }
     response = call(client, "post", f"{base(world)}/activities", body)
     assert response.status_code == 422, response.content[:200]
     assert response.json()["detail"].startswith("start_date:")
@@ -89,6 +94,9 @@ def test_commitment_form_shows_the_error(client_for, world):
 def test_service_dates_stay_within_range(world):
     with pytest.raises(Exception) as caught:
         services.schedule_set(
-            actor=world.coordinator, partnership=world.partnership_a, frequency="monthly", starts_on=date(9999, 12, 1)
+            actor=world.coordinator,
+            partnership=world.partnership_a,
+            frequency="monthly",
+            starts_on=date(9999, 12, 1),
         )
     assert getattr(caught.value, "message_dict", {}).keys() == {"starts_on"}

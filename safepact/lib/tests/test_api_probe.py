@@ -83,7 +83,7 @@ from safepact.formation.services import (
 )
 from safepact.lib import clock
 from safepact.meetings import services as meeting_services
-from safepact.meetings.models import ActionItem, Decision, Meeting, Minutes, Participant
+from safepact.meetings.models import ActionItem, CalendarFeed, Decision, Meeting, Minutes, Participant
 from safepact.notifications.models import Notification
 from safepact.partnerships.models import Invitation, Membership, Partner
 from safepact.partnerships.services import invitation_create
@@ -150,8 +150,9 @@ KNOWN_QUERY = {
     # Agreements: the two versions to compare (numbers inside the agreement of the path).
     "from": None,
     "to": None,
-    # Meetings: upcoming or past; notifications: only the unread ones.
+    # Meetings: upcoming or past, my meetings' horizon; notifications: only the unread ones.
     "when": None,
+    "days_ahead": None,
     "unread": None,
 }
 VARIANTS = {
@@ -283,9 +284,15 @@ EXPECTED_PATHS = {
     "/api/v1/partnerships/{code}/meetings/{meeting_code}/attendance",
     "/api/v1/partnerships/{code}/meetings/{meeting_code}/minutes",
     "/api/v1/partnerships/{code}/meetings/{meeting_code}/decisions",
+    "/api/v1/partnerships/{code}/meetings/{meeting_code}/decisions/{decision_code}",
+    "/api/v1/partnerships/{code}/meetings/{meeting_code}/invitees",
     "/api/v1/partnerships/{code}/meetings/{meeting_code}/action-items",
     "/api/v1/partnerships/{code}/action-items",
     "/api/v1/partnerships/{code}/action-items/{item_code}",
+    "/api/v1/partnerships/{code}/meetings-settings",
+    # My meetings across partnerships, my secret calendar addresses (never listed with the address).
+    "/api/v1/meetings/mine",
+    "/api/v1/meetings/calendar-feeds",
     # Continuity: signals, the action plan, reports, the schedule, resources, settings.
     "/api/v1/partnerships/{code}/continuity",
     "/api/v1/partnerships/{code}/activities",
@@ -710,7 +717,12 @@ def meetings_of(actor, partnership, *, owner, title, minutes, decision, action) 
         owner_partner=owner,
         due_date=clock.today() + timedelta(days=7),
     )
-    return {"meeting": meeting.code, "action_item": item.code}
+    meeting_services.settings_update(actor=actor, partnership=partnership, monthly_hours_limit=6)
+    # The coordinator's secret calendar addresses: personal, and the partnership's.
+    meeting_services.calendar_feed_reset(actor=actor)
+    meeting_services.calendar_feed_reset(actor=actor, partnership=partnership)
+    feed = CalendarFeed.objects.get(user=actor, partnership=partnership)
+    return {"meeting": meeting.code, "action_item": item.code, "calendar_feed": feed.code}
 
 
 def continuity_of(actor, partnership, *, owner, activity, source, note) -> dict:
@@ -783,6 +795,12 @@ def meeting_secrets_of_b(a, b) -> set[str]:
     found |= {
         str(c) for c in Participant.objects.filter(meeting__partnership=b).values_list("code", flat=True)
     }
+    # B's people's calendar addresses: for B, and the personal ones of people who are not in A.
+    in_a = Membership.objects.filter(partner__partnership=a).values("user_id")
+    feeds = CalendarFeed.objects.filter(partnership=b) | CalendarFeed.objects.filter(
+        partnership__isnull=True, user__in=Membership.objects.filter(partner__partnership=b).values("user_id")
+    ).exclude(user__in=in_a)
+    found |= {str(c) for c in feeds.values_list("code", flat=True)}
     theirs = Notification.objects.filter(partnership=b)
     ours = Notification.objects.exclude(partnership=b)
     found |= {str(c) for c in theirs.values_list("code", flat=True)}
@@ -1180,6 +1198,7 @@ def test_nothing_of_b_reaches_a_member_of_a(client, world, sides, persona):
     assert expected_of_a <= seen, expected_of_a - seen
     if persona == "coordinator":
         assert str(sides["A"]["invitation"]) in seen
+        assert str(sides["A"]["calendar_feed"]) in seen  # the coordinator's own calendar address
         assert {str(sides["A"][key]) for key in SEEN_BY_COORDINATORS} <= seen
         assert any(
             e.hash in seen for e in AuditEvent.objects.filter(partnership_code=str(world.partnership_a.code))

@@ -58,7 +58,9 @@ def test_every_member_reads_the_settings_and_the_coordinator_changes_them(client
     assert call(client, "put", path, {"monthly_hours_limit": 4}).status_code == 403
     # B's settings are B's own: A's change did not touch them, and A's people cannot read them.
     client.force_login(world.coordinator_b)
-    assert client.get(f"{base(world, world.partnership_b)}/meetings-settings").json()["monthly_hours_limit"] == 8
+    assert (
+        client.get(f"{base(world, world.partnership_b)}/meetings-settings").json()["monthly_hours_limit"] == 8
+    )
     assert client.get(path).status_code == 404
 
 
@@ -149,12 +151,20 @@ def test_a_coordinator_removes_a_decision(client, world, things):
 
 
 def test_a_decision_is_found_only_under_its_own_meeting_and_partnership(client, world, things):
-    theirs = schedule(world, days=-1, partnership=world.partnership_b, actor=world.coordinator_b, title="Horst")
+    theirs = schedule(
+        world, days=-1, partnership=world.partnership_b, actor=world.coordinator_b, title="Horst"
+    )
     their_decision = services.decision_add(actor=world.coordinator_b, meeting=theirs, text="Camera's.")
     client.force_login(world.coordinator)
     # A's decision under A's other meeting; B's decision under A's meeting; under B's partnership.
-    assert call(client, "delete", url(world, things.future, f"/decisions/{things.decision.code}")).status_code == 404
-    assert call(client, "delete", url(world, things.past, f"/decisions/{their_decision.code}")).status_code == 404
+    assert (
+        call(client, "delete", url(world, things.future, f"/decisions/{things.decision.code}")).status_code
+        == 404
+    )
+    assert (
+        call(client, "delete", url(world, things.past, f"/decisions/{their_decision.code}")).status_code
+        == 404
+    )
     path = url(world, theirs, f"/decisions/{their_decision.code}", partnership=world.partnership_b)
     assert call(client, "delete", path).status_code == 404
     assert call(client, "delete", url(world, things.past, "/decisions/not-a-code")).status_code in (404, 422)
@@ -178,9 +188,11 @@ def test_my_meetings_across_partnerships(client, world, things):
         partnership=world.partnership_b,
         user=world.member,
         role="viewer",
-        organisation=world.org_city_a,
+        new_organisation={"name": "Parkstad Wijkteam", "kind": "municipality", "country": "NL"},
     )
-    theirs = schedule(world, days=2, partnership=world.partnership_b, actor=world.coordinator_b, title="Horst")
+    theirs = schedule(
+        world, days=2, partnership=world.partnership_b, actor=world.coordinator_b, title="Horst"
+    )
     later = schedule(world, days=90, title="Sofielund in three months")
     cancelled = schedule(world, days=3, title="Sofielund, cancelled")
     services.meeting_cancel(actor=world.coordinator, meeting=cancelled)

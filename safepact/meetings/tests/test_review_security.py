@@ -35,7 +35,9 @@ def _item(world) -> ActionItem:
 # Open redirect -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("target", ["/\\evil.example/", "//evil.example/", "https://evil.example/", "/\t/evil"])
+@pytest.mark.parametrize(
+    "target", ["/\\evil.example/", "//evil.example/", "https://evil.example/", "/\t/evil"]
+)
 def test_action_status_next_never_leaves_the_site(client_for, world, target):
     item = _item(world)
     client = client_for(world.member)
@@ -95,7 +97,11 @@ def test_api_refuses_meeting_dates_out_of_range(client, world, starts, ends, ext
 def test_api_refuses_action_item_due_date_out_of_range(client, world):
     meeting = schedule(world, days=-1)
     client.force_login(world.member)
-    body = {"title": "Later", "owner_partner": str(partner_of(world, world.member).code), "due_date": "9999-12-31"}
+    body = {
+        "title": "Later",
+        "owner_partner": str(partner_of(world, world.member).code),
+        "due_date": "9999-12-31",
+    }
     response = call(client, "post", f"{base(world)}/meetings/{meeting.code}/action-items", body)
     assert response.status_code == 422, response.content[:200]
     assert response.json()["detail"].startswith("due_date:")
@@ -116,3 +122,19 @@ def test_suspended_member_is_not_told_about_changes_or_cancellation(world):
     told = set(Notification.objects.values_list("recipient_id", flat=True))
     assert world.viewer.pk in told  # still a member
     assert world.member.pk not in told
+
+
+# Minutes leave no copy of their text in notifications ------------------------------------------------------
+
+
+def test_relabelled_minutes_leave_no_copy_in_notifications(client, world):
+    meeting = schedule(world, days=-1)
+    secret = "The informant lives on Ystadvägen"
+    services.minutes_save(actor=world.coordinator, meeting=meeting, text=secret, tlp="green")
+    services.minutes_save(
+        actor=world.coordinator, meeting=meeting, text=secret, tlp="red", recipient_people=[world.coordinator]
+    )
+    client.force_login(world.member)
+    assert secret not in client.get("/api/v1/notifications").content.decode()
+    assert secret not in client.get(reverse("notifications:list")).content.decode()
+    assert not Notification.objects.filter(body__contains="Ystadvägen").exists()
