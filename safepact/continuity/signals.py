@@ -153,6 +153,7 @@ def _day_start(day: date) -> datetime:
 
 
 _LOCAL_DATES: dict = {}
+_LOCAL_TZ = ""
 
 
 def _local(moment) -> date | None:
@@ -160,13 +161,21 @@ def _local(moment) -> date | None:
     thousand instants several times each (bench/continuity.py)."""
     if not moment:
         return None
-    key = (moment, timezone.get_current_timezone_name())
-    found = _LOCAL_DATES.get(key)
+    found = _LOCAL_DATES.get(moment)
     if found is None:
         if len(_LOCAL_DATES) > 100_000:
             _LOCAL_DATES.clear()
-        found = _LOCAL_DATES[key] = timezone.localdate(moment)
+        found = _LOCAL_DATES[moment] = timezone.localdate(moment)
     return found
+
+
+def _reset_local_dates() -> None:
+    """Forget the memoised local dates when the time zone changed since they were made."""
+    global _LOCAL_TZ
+    name = timezone.get_current_timezone_name()
+    if name != _LOCAL_TZ:
+        _LOCAL_DATES.clear()
+        _LOCAL_TZ = name
 
 
 def _date(day: date | None) -> str:
@@ -245,6 +254,7 @@ class Facts:
         from safepact.agreements.selectors import reminders_due
         from safepact.meetings import selectors as meetings
 
+        _reset_local_dates()
         self.ids = list(dict.fromkeys(partnership_ids))
         self.on = on
         self.before = on - timedelta(days=TREND_DAYS)

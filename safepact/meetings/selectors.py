@@ -26,7 +26,6 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -194,9 +193,11 @@ def my_meetings(*, user, days_ahead: int = 60, include_cancelled: bool = False) 
     """Meetings I am invited to, across my partnerships, not yet ended and starting within ``days_ahead``
     days. One query."""
     now = clock.now()
+    # The invitation is a subquery, not a join: a join on participants would narrow the counts that
+    # ``_with_counts`` makes over the same relation to my own row ("1 invited").
     queryset = Meeting.objects.filter(
         partnership__in=partnerships_for(user),
-        participants__user=user,
+        pk__in=Participant.objects.filter(user=user).values("meeting_id"),
         ends_at__gte=now,
         starts_at__lt=now + timedelta(days=days_ahead),
     )
@@ -511,40 +512,42 @@ def meeting_load_by_month(partnership_ids, *, months) -> dict[date, dict[int, li
     firsts = sorted({month.replace(day=1) for month in months})
     if not firsts:
         return {}
-    begin, end = day_start(firsts[0]), month_bounds(firsts[-1])[1]
+    bounds = [month_bounds(first) for first in firsts]
+    length = ExpressionWrapper(F("meeting__ends_at") - F("meeting__starts_at"), output_field=DurationField())
+    # One row per person and partnership with a conditional sum per month: no per-row month truncation
+    # (on SQLite a Python function for every invitation, the slowest part of the dashboard at 50
+    # partnerships: bench/continuity.py).
+    sums = {}
+    for index, (month_begin, month_end) in enumerate(bounds):
+        in_month = Q(meeting__starts_at__gte=month_begin, meeting__starts_at__lt=month_end)
+        sums[f"h{index}"] = Sum(length, filter=in_month)
+        sums[f"n{index}"] = Count("id", filter=in_month)
     rows = (
         Participant.objects.filter(
             meeting__partnership_id__in=list(partnership_ids),
-            meeting__starts_at__gte=begin,
-            meeting__starts_at__lt=end,
+            meeting__starts_at__gte=bounds[0][0],
+            meeting__starts_at__lt=bounds[-1][1],
         )
         .exclude(meeting__status=Status.CANCELLED)
         .exclude(response=Response.DECLINED)
-        .annotate(month=TruncMonth("meeting__starts_at", tzinfo=timezone.get_current_timezone()))
         .order_by()
-        .values("month", "meeting__partnership_id", "user_id", "user__full_name", "user__email")
-        .annotate(
-            length=Sum(
-                ExpressionWrapper(
-                    F("meeting__ends_at") - F("meeting__starts_at"), output_field=DurationField()
-                )
-            ),
-            meetings=Count("id"),
-        )
+        .values("meeting__partnership_id", "user_id", "user__full_name", "user__email")
+        .annotate(**sums)
     )
     totals: dict[date, dict[int, list[PersonLoad]]] = {month: {} for month in firsts}
     for row in rows:
-        month = timezone.localtime(row["month"]).date()
-        if month not in totals:
-            continue  # a month between the ones asked for
-        totals[month].setdefault(row["meeting__partnership_id"], []).append(
-            PersonLoad(
-                user_id=row["user_id"],
-                name=row["user__full_name"] or row["user__email"],
-                hours=round(row["length"].total_seconds() / 3600, 2),
-                meetings=row["meetings"],
+        for index, month in enumerate(firsts):
+            count = row[f"n{index}"]
+            if not count:
+                continue
+            totals[month].setdefault(row["meeting__partnership_id"], []).append(
+                PersonLoad(
+                    user_id=row["user_id"],
+                    name=row["user__full_name"] or row["user__email"],
+                    hours=round(row[f"h{index}"].total_seconds() / 3600, 2),
+                    meetings=count,
+                )
             )
-        )
     for per_partnership in totals.values():
         for people in per_partnership.values():
             people.sort(key=lambda load: (-load.hours, load.name, load.user_id))

@@ -157,3 +157,23 @@ def test_choices(world):
         == 3
     )
     assert selectors.recipient_people_choices(user=world.member, partnership=world.partnership_a).count() == 3
+
+
+def test_my_meetings_counts_everyone_invited_not_only_me(world):
+    """Regression: filtering on my invitation by a join narrowed the counts to my own row."""
+    from datetime import timedelta
+
+    from safepact.lib import clock
+    from safepact.meetings import selectors, services
+
+    start = clock.now() + timedelta(days=3)
+    services.meeting_create(
+        actor=world.coordinator,
+        partnership=world.partnership_a,
+        kind="plenary",
+        title="Counted",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
+    [meeting] = selectors.my_meetings(user=world.member)
+    assert meeting.invited_count == 3
