@@ -12,6 +12,7 @@ funding_runway, underspend, agreements.
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Q, Subquery, Sum
@@ -216,6 +217,18 @@ def _latest(*days):
     return max(found) if found else None
 
 
+class _PartnerRow:
+    """What the rules and the overview read of an active partner (``pk``, ``code``, ``partnership_id``,
+    ``joined_at``, ``created_at``, ``organisation.name``/``.code``/``.id`` and the annotations)."""
+
+    def __init__(self, row: dict):
+        self.__dict__.update(row)
+        self.pk = row["id"]
+        self.organisation = SimpleNamespace(
+            id=row["organisation_id"], code=row["organisation__code"], name=row["organisation__name"]
+        )
+
+
 @dataclass
 class _CommitmentRow:
     """What the rules read of a commitment (plain values: cheaper than model instances)."""
@@ -268,21 +281,6 @@ class Facts:
         sections = ReportSection.objects.filter(partner_id=OuterRef("pk")).order_by().values("partner_id")
         partners = (
             Partner.objects.filter(partnership_id__in=ids, status=PartnerStatus.ACTIVE)
-            .select_related("organisation")
-            # Only what the rules and the overview read: a whole organisation (its country field above all)
-            # costs more to load than every rule together at 50 partnerships (bench/continuity.py).
-            .only(
-                "id",
-                "code",
-                "partnership_id",
-                "organisation_id",
-                "status",
-                "joined_at",
-                "created_at",
-                "organisation__id",
-                "organisation__code",
-                "organisation__name",
-            )
             .annotate(
                 partnership_code=F("partnership__code"),
                 **{f"s_{name}": Subquery(settings_of.values(name)[:1]) for name in THRESHOLDS},
@@ -303,6 +301,26 @@ class Facts:
                     Subquery(sections.filter(report__due_date__lt=on).annotate(n=Count("id")).values("n")), 0
                 ),
             )
+        # Plain rows, not model instances: a thousand partners with their organisations cost more to build
+        # than every rule together at 50 partnerships (bench/continuity.py).
+        partners = [
+            _PartnerRow(row)
+            for row in partners.values(
+                "id",
+                "code",
+                "partnership_id",
+                "joined_at",
+                "created_at",
+                "organisation_id",
+                "organisation__code",
+                "organisation__name",
+                "partnership_code",
+                *(f"s_{name}" for name in THRESHOLDS),
+                "last_section",
+                "last_section_before",
+                *(("sections_delivered", "sections_due") if detail else ()),
+            )
+        ]
         defaults = ContinuitySettings()
         meeting_settings = meetings.settings_by_partnership(ids)  # 2.
         self.partnerships: dict[int, _Partnership] = {}
