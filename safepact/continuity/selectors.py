@@ -10,13 +10,14 @@ pictures in ``svg.py`` (``gantt_svg``, ``resources_svg``).
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from uuid import UUID
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext as _
 
 from safepact.continuity.models import (
@@ -48,12 +49,19 @@ def _parse(code) -> UUID | None:
         return None
 
 
-def url_or_blank(name: str, *args) -> str:
-    """``reverse`` that gives "" while a page is not (yet) routed, so a signal never breaks a page."""
+@lru_cache(maxsize=8192)
+def _reverse(name: str, args: tuple, urlconf: str, prefix: str) -> str:
     try:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
+
+
+def url_or_blank(name: str, *args) -> str:
+    """``reverse`` that gives "" while a page is not (yet) routed, so a signal never breaks a page.
+    Remembered per URL configuration and script prefix: the signals of 50 partnerships ask for the same
+    few hundred addresses on every dashboard (bench/continuity.py)."""
+    return _reverse(name, tuple(str(arg) for arg in args), str(get_urlconf() or ""), get_script_prefix())
 
 
 def month_start(day: date) -> date:
@@ -569,3 +577,34 @@ def dashboard_health(*, user, memberships):
     from safepact.continuity.signals import dashboard_health as compute
 
     return compute(user=user, memberships=memberships)
+
+
+def attention_counts(partnership_ids, *, on: date | None = None) -> dict[int, tuple[int, int]]:
+    """For the dashboard's "needs your attention" items, cheaply (three queries for any number of
+    partnerships, none of the signals' work): per partnership, (overdue activities and action items,
+    progress reports past their deadline and not signed off)."""
+    from safepact.meetings.selectors import overdue_action_counts
+
+    on = on or clock.today()
+    ids = list(partnership_ids)
+    counts = {pid: [0, 0] for pid in ids}
+    activities = (
+        Activity.objects.filter(partnership_id__in=ids, due_date__lt=on)
+        .exclude(status__in=CLOSED_ACTIVITY)
+        .order_by()
+        .values("partnership_id")
+        .annotate(n=Count("id"))
+    )
+    for row in activities:
+        counts[row["partnership_id"]][0] += row["n"]
+    for pid, n in overdue_action_counts(ids, on=on).items():
+        counts[pid][0] += n
+    reports = (
+        ProgressReport.objects.filter(partnership_id__in=ids, due_date__lt=on, status=ReportStatus.COLLECTING)
+        .order_by()
+        .values("partnership_id")
+        .annotate(n=Count("id"))
+    )
+    for row in reports:
+        counts[row["partnership_id"]][1] += row["n"]
+    return {pid: (actions, reports) for pid, (actions, reports) in counts.items()}

@@ -42,7 +42,7 @@ from safepact.continuity.selectors import (
     url_or_blank,
 )
 from safepact.lib import clock
-from safepact.partnerships.models import Partner, PartnerStatus, Role
+from safepact.partnerships.models import Partner, Partnership, PartnerStatus, Role
 
 TREND_DAYS = 30
 EVIDENCE_MAX = 5
@@ -277,13 +277,10 @@ class Facts:
 
         # 1. Active partners with their organisation, the partnership's thresholds and, per partner,
         #    the last section submitted, the activities done, the report sections delivered and due.
-        settings_of = ContinuitySettings.objects.filter(partnership_id=OuterRef("partnership_id"))
         sections = ReportSection.objects.filter(partner_id=OuterRef("pk")).order_by().values("partner_id")
         partners = (
             Partner.objects.filter(partnership_id__in=ids, status=PartnerStatus.ACTIVE)
             .annotate(
-                partnership_code=F("partnership__code"),
-                **{f"s_{name}": Subquery(settings_of.values(name)[:1]) for name in THRESHOLDS},
                 last_section=Subquery(sections.annotate(m=Max("submitted_at")).values("m")),
                 last_section_before=Subquery(
                     sections.filter(submitted_at__lt=before_end).annotate(m=Max("submitted_at")).values("m")
@@ -314,37 +311,31 @@ class Facts:
                 "organisation_id",
                 "organisation__code",
                 "organisation__name",
-                "partnership_code",
-                *(f"s_{name}" for name in THRESHOLDS),
                 "last_section",
                 "last_section_before",
                 *(("sections_delivered", "sections_due") if detail else ()),
             )
         ]
+        # The partnerships' codes and thresholds in one query each (per partnership, not per partner: also
+        # right for a partnership without active partners).
         defaults = ContinuitySettings()
         meeting_settings = meetings.settings_by_partnership(ids)  # 2.
+        codes = dict(Partnership.objects.filter(pk__in=ids).values_list("pk", "code"))
+        saved = {s.partnership_id: s for s in ContinuitySettings.objects.filter(partnership_id__in=ids)}
         self.partnerships: dict[int, _Partnership] = {}
         for pid in ids:
             self.partnerships[pid] = _Partnership(
                 id=pid,
-                code=None,
-                settings=defaults,
+                code=codes.get(pid),
+                settings=saved.get(pid, defaults),
                 hours_limit=meeting_settings[pid].monthly_hours_limit,
             )
         for partner in partners:
-            entry = self.partnerships[partner.partnership_id]
-            entry.code = partner.partnership_code
-            if partner.s_disengagement_days is not None and entry.settings is defaults:
-                entry.settings = ContinuitySettings(
-                    partnership_id=partner.partnership_id,
-                    **{name: getattr(partner, f"s_{name}") for name in THRESHOLDS},
-                )
-            entry.partners.append(partner)
+            self.partnerships[partner.partnership_id].partners.append(partner)
 
         # 3-4. Attendance up to today and up to 30 days ago (rates over the last twelve months).
-        self.attendance = meetings.attendance_by_partner(ids, since=on - timedelta(days=365), until=on)
-        self.attendance_before = meetings.attendance_by_partner(
-            ids, since=self.before - timedelta(days=365), until=self.before
+        self.attendance, self.attendance_before = meetings.attendance_by_partner_windows(
+            ids, windows=[(on - timedelta(days=365), on), (self.before - timedelta(days=365), self.before)]
         )
         # 5-8. Meeting rhythm now and then.
         self.rhythm = meetings.rhythm(ids, on=on)

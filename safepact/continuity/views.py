@@ -40,7 +40,7 @@ from safepact.partnerships.forms import apply_service_errors
 from safepact.partnerships.hooks import AttentionItem, Panel
 from safepact.partnerships.models import PartnerStatus, Role
 from safepact.partnerships.permissions import can_manage, can_write
-from safepact.partnerships.selectors import get_partnership_for_user, partner_list
+from safepact.partnerships.selectors import active_memberships, get_partnership_for_user, partner_list
 
 SVG_CONTENT_TYPE = "image/svg+xml; charset=utf-8"
 
@@ -583,69 +583,91 @@ def continuity_settings(request, code):
 # Dashboard (registered in services.register) --------------------------------------------------------
 
 
-def _health(*, user, memberships) -> list:
-    """``selectors.dashboard_health`` once per dashboard: the panel and the attention items share it
-    (remembered on the membership objects both receive)."""
-    if not memberships:
-        return []
-    first = memberships[0]
-    cached = getattr(first, "_continuity_health", None)
-    if cached is None:
-        if not any(m.role == Role.COORDINATOR for m in memberships):
-            cached = []
-        else:
-            cached = selectors.dashboard_health(user=user, memberships=memberships)
-        first._continuity_health = cached
-    return cached
+def _coordinated(memberships) -> list:
+    return [m for m in memberships if m.role == Role.COORDINATOR]
 
 
-def dashboard_panel(*, user, memberships) -> list[Panel]:
-    rows = _health(user=user, memberships=memberships)
-    if not rows:
-        return []
+def _health_table(*, user, memberships) -> list[dict]:
+    """One row per partnership the person coordinates: its signals' levels and trends."""
+    rows = selectors.dashboard_health(user=user, memberships=memberships) if _coordinated(memberships) else []
     table = []
     for partnership, signals in rows:
         by_key = {s.key: shown(s) for s in signals}
         table.append(
             {
                 "partnership": partnership,
-                # One reverse per row, not per cell: the panel is the dashboard's heaviest part at 50
-                # partnerships (bench/continuity.py).
+                # One reverse per row, not per cell: 400 cells at 50 partnerships (bench/continuity.py).
                 "url": reverse("continuity:overview", args=[partnership.code]),
                 "cells": [by_key.get(key) for key, _label in SIGNAL_KEYS],
             }
         )
-    return [
-        Panel(
-            "continuity/_dashboard_panel.html",
-            {"rows": table, "keys": [label for _key, label in SIGNAL_KEYS]},
+    return table
+
+
+def dashboard_panel(*, user, memberships) -> list[Panel]:
+    """The continuity of every partnership the person coordinates, side by side. The dashboard shows at
+    once and the table loads into it (HTMX, from ``continuity:mine``): computing every signal of fifty
+    partnerships takes a few hundred milliseconds the rest of the dashboard should not wait for. Without
+    JavaScript the panel is a link to the same table."""
+    if not _coordinated(memberships):
+        return []
+    return [Panel("continuity/_dashboard_panel_lazy.html", {"url": reverse("continuity:mine")})]
+
+
+@login_required
+def mine(request):
+    """The continuity of the partnerships I coordinate, side by side (a page, or the dashboard's panel)."""
+    memberships = list(
+        active_memberships(request.user).select_related("partner__partnership", "partner__organisation")
+    )
+    context = {
+        "panel": {
+            "rows": _health_table(user=request.user, memberships=memberships),
+            "keys": [label for _key, label in SIGNAL_KEYS],
+        },
+        "coordinates": bool(_coordinated(memberships)),
+    }
+    if request.htmx:
+        return render(request, "continuity/_dashboard_panel_rows.html", context)
+    return render(request, "continuity/mine.html", context)
+
+
+def _attention_texts(actions: int, reports: int) -> list[tuple[str, str]]:
+    found = []
+    if actions:
+        found.append(
+            (
+                ngettext("%(count)s overdue action", "%(count)s overdue actions", actions)
+                % {"count": actions},
+                "overdue_actions",
+            )
         )
-    ]
-
-
-def _attention_text(signal) -> str:
-    count = int(signal.now_value or 0) if isinstance(signal.now_value, int | float) else 0
-    if signal.key == "overdue_actions" and count:
-        return ngettext("%(count)s overdue action", "%(count)s overdue actions", count) % {"count": count}
-    if signal.key == "overdue_reports" and count:
-        return ngettext("%(count)s progress report overdue", "%(count)s progress reports overdue", count) % {
-            "count": count
-        }
-    return _("Continuity: %(title)s") % {"title": signal.title}
+    if reports:
+        found.append(
+            (
+                ngettext("%(count)s progress report overdue", "%(count)s progress reports overdue", reports)
+                % {"count": reports},
+                "overdue_reports",
+            )
+        )
+    return found
 
 
 def dashboard_attention(*, user, memberships) -> dict[int, list[AttentionItem]]:
-    """The warnings of the partnerships the person coordinates, as "needs your attention" items."""
+    """Overdue actions and reports of the partnerships the person coordinates, as "needs your attention"
+    items: three counting queries for any number of partnerships (the full signals load with the panel)."""
+    coordinated = {m.partner.partnership_id: m.partner.partnership for m in _coordinated(memberships)}
+    if not coordinated:
+        return {}
     found: dict[int, list[AttentionItem]] = {}
-    for partnership, signals in _health(user=user, memberships=memberships):
-        url = reverse("continuity:overview", args=[partnership.code])
+    for pid, (actions, reports) in selectors.attention_counts(coordinated).items():
+        url = reverse("continuity:overview", args=[coordinated[pid].code])
         items = [
-            AttentionItem(text=_attention_text(s), url=f"{url}#signal-{s.key}")
-            for s in signals
-            if s.level != "ok"
+            AttentionItem(text=text, url=f"{url}#signal-{key}")
+            for text, key in _attention_texts(actions, reports)
         ]
         if items:
-            found[partnership.pk] = items
+            found[pid] = items
     return found
 
 
@@ -653,6 +675,7 @@ P = "p/<uuid:code>/continuity/"
 R = P + "reports/<uuid:report_code>/"
 C = P + "resources/<uuid:commitment_code>/"
 urlpatterns = [
+    path("continuity/", mine, name="mine"),
     path(P, overview, name="overview"),
     path(f"{P}plan/", plan, name="plan"),
     path(f"{P}plan.svg", plan_svg, name="plan_svg"),

@@ -440,30 +440,50 @@ def attendance_by_partner(partnership_ids, *, since: date, until: date) -> dict[
     and the date of the partner's last attended meeting up to ``until``. One query.
 
     Partners without any invitation up to ``until`` are absent from the result."""
-    begin, end = day_start(since), day_start(until + timedelta(days=1))
-    in_range = Q(meeting__starts_at__gte=begin)
+    return attendance_by_partner_windows(partnership_ids, windows=[(since, until)])[0]
+
+
+def attendance_by_partner_windows(partnership_ids, *, windows) -> list[dict[int, PartnerAttendance]]:
+    """``attendance_by_partner`` for several ``(since, until)`` windows at once (e.g. now and 30 days ago,
+    for a trend), in one query with a conditional count per window."""
+    bounds = [(day_start(since), day_start(until + timedelta(days=1))) for since, until in windows]
     attended = Q(attendance__in=ATTENDED)
+    sums = {}
+    for index, (begin, end) in enumerate(bounds):
+        in_range = Q(meeting__starts_at__gte=begin, meeting__starts_at__lt=end)
+        sums[f"i{index}"] = Count("id", filter=in_range)
+        sums[f"a{index}"] = Count("id", filter=in_range & attended)
+        sums[f"l{index}"] = Max("meeting__starts_at", filter=attended & Q(meeting__starts_at__lt=end))
+        sums[f"any{index}"] = Count("id", filter=Q(meeting__starts_at__lt=end))
     rows = (
         Participant.objects.filter(
-            meeting__partnership_id__in=list(partnership_ids), meeting__starts_at__lt=end
+            meeting__partnership_id__in=list(partnership_ids),
+            meeting__starts_at__lt=max(end for _begin, end in bounds),
         )
         .exclude(meeting__status=Status.CANCELLED)
         .order_by()
         .values("partner_id")
-        .annotate(
-            invited=Count("id", filter=in_range),
-            attended=Count("id", filter=in_range & attended),
-            last=Max("meeting__starts_at", filter=attended),
-        )
+        .annotate(**sums)
     )
-    return {
-        row["partner_id"]: PartnerAttendance(
-            invited=row["invited"],
-            attended=row["attended"],
-            last_attended=timezone.localtime(row["last"]).date() if row["last"] else None,
-        )
-        for row in rows
-    }
+    found: list[dict[int, PartnerAttendance]] = [{} for _ in bounds]
+    local_dates: dict = {}
+
+    def local(moment):
+        if moment not in local_dates:
+            local_dates[moment] = timezone.localtime(moment).date()
+        return local_dates[moment]
+
+    for row in rows:
+        for index in range(len(bounds)):
+            if not row[f"any{index}"]:
+                continue  # no invitation up to this window's end
+            last = row[f"l{index}"]
+            found[index][row["partner_id"]] = PartnerAttendance(
+                invited=row[f"i{index}"],
+                attended=row[f"a{index}"],
+                last_attended=local(last) if last else None,
+            )
+    return found
 
 
 def meeting_load(partnership_ids, *, month_start: date) -> dict[int, list[PersonLoad]]:
@@ -667,3 +687,14 @@ def open_action_item_rows(partnership_ids) -> list[dict]:
         )
         .order_by("due_date", "id")
     )
+
+
+def overdue_action_counts(partnership_ids, *, on: date) -> dict[int, int]:
+    """Per partnership: open action items past their due date on ``on``. One query (the dashboard)."""
+    rows = (
+        ActionItem.objects.filter(partnership_id__in=list(partnership_ids), status=ActionStatus.OPEN, due_date__lt=on)
+        .order_by()
+        .values("partnership_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["partnership_id"]: row["n"] for row in rows}

@@ -150,7 +150,27 @@ def expected_for(persona: str, need: str) -> set[int]:
 def test_every_url_name_is_covered(world, things):
     from safepact.continuity.views import urlpatterns
 
-    assert {p.name for p in urlpatterns} == {pages(things)[case][0] for case in CASES}
+    # "mine" is personal (no partnership in its address): test_mine_shows_only_what_each_person_coordinates
+    assert {p.name for p in urlpatterns} == {pages(things)[case][0] for case in CASES} | {"mine"}
+
+
+def test_mine_shows_only_what_each_person_coordinates(client, world, things):
+    url = reverse("continuity:mine")
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+    a, b = str(world.partnership_a.code), str(world.partnership_b.code)
+    expected = {"coordinator": (a, b), "coordinator_b": (b, a), "member": (None, a), "viewer": (None, a)}
+    for persona in (*expected, "outsider"):
+        client.force_login(getattr(world, persona))
+        page = client.get(url).content.decode()
+        shown, hidden = expected.get(persona, (None, a))
+        if shown:
+            assert f'data-partnership="{shown}"' in page, persona
+        else:
+            assert "You coordinate no partnership." in page, persona
+        assert f'data-partnership="{hidden}"' not in page, persona
+        assert world.partnership_b.name not in page or persona == "coordinator_b", persona
+        client.logout()
 
 
 @pytest.mark.parametrize("case", CASES)
