@@ -692,7 +692,9 @@ def open_action_item_rows(partnership_ids) -> list[dict]:
 def overdue_action_counts(partnership_ids, *, on: date) -> dict[int, int]:
     """Per partnership: open action items past their due date on ``on``. One query (the dashboard)."""
     rows = (
-        ActionItem.objects.filter(partnership_id__in=list(partnership_ids), status=ActionStatus.OPEN, due_date__lt=on)
+        ActionItem.objects.filter(
+            partnership_id__in=list(partnership_ids), status=ActionStatus.OPEN, due_date__lt=on
+        )
         .order_by()
         .values("partnership_id")
         .annotate(n=Count("id"))

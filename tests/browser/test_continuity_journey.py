@@ -123,7 +123,9 @@ def test_meeting_attendance_action_plan_report_section_sign_off_and_the_overview
     expect(page.locator("main")).to_contain_text("Two clean-up patrols")
     page.get_by_role("link", name="Sign off").click()
     assert_accessible(page)
-    page.get_by_label(re.compile("summary", re.I)).fill("A good quarter; the housing company's section is missing.")
+    page.get_by_label(re.compile("summary", re.I)).fill(
+        "A good quarter; the housing company's section is missing."
+    )
     page.get_by_role("button", name="Sign off").click()
     expect(page.locator(".messages")).to_contain_text("signed off", ignore_case=True)
     report.refresh_from_db()
