@@ -235,6 +235,8 @@ def resources_svg(resources) -> Svg:
     picture.text(left + 16, legend_y, _("committed hours"), fill=COLOURS["text"], font_size=11)
     picture.rect(left + 140, legend_y - 10, 12, 12, fill=COLOURS["ok"])
     picture.text(left + 156, legend_y, _("used hours"), fill=COLOURS["text"], font_size=11)
+    picture.rect(left + 260, legend_y - 10, 12, 12, fill=COLOURS["warn"])
+    picture.text(left + 276, legend_y, _("used, less than committed"), fill=COLOURS["text"], font_size=11)
     # Funding runway over the next twelve months.
     runway_y = legend_y + 30
     span_width = width - left - 20
