@@ -7,6 +7,7 @@ the field, and writes an audit event in the same transaction. The daily job acts
 """
 
 import calendar
+import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -80,6 +81,8 @@ ACTIVITY_FIELDS = (
     "status",
 )
 COMMITMENT_FIELDS = ("amount", "starts_on", "ends_on", "source", "note")
+
+logger = logging.getLogger(__name__)
 
 
 def register() -> None:
@@ -553,6 +556,9 @@ def schedule_set(
         raise ValidationError(
             {"remind_days_before": _("Remind at most as many days before the deadline as partners have.")}
         )
+    # Lock the partnership first: with no schedule yet there is no row to lock, and two first saves at once
+    # would both insert (a unique-constraint error, a 500 on PostgreSQL).
+    Partnership.objects.select_for_update().filter(pk=partnership.pk).first()
     schedule = ReportSchedule.objects.select_for_update().filter(partnership=partnership).first()
     created = schedule is None
     if created:
@@ -775,6 +781,8 @@ class DailyResult:
     reminders_sent: int = 0
     escalations: int = 0
     opened: list = field(default_factory=list)
+    #: Partnerships whose part of the job failed (logged; tried again on the next run).
+    failed: list = field(default_factory=list)
 
 
 def periods(schedule: ReportSchedule, *, until: date):
@@ -947,17 +955,25 @@ def run_daily(*, on: date | None = None) -> DailyResult:
         .order_by("id")
     )
     for schedule in schedules:
-        opened = _open_due_reports(schedule, on)
-        result.reports_opened += len(opened)
-        result.opened.extend(opened)
-        collecting = ProgressReport.objects.filter(
-            partnership_id=schedule.partnership_id,
-            status=ReportStatus.COLLECTING,
-            period_end__lt=on,
-            due_date__gte=on - timedelta(days=BACKFILL_DAYS),
-        ).order_by("period_start")
-        for report in collecting:
-            _remind_report(report, schedule, on, result)
+        # One partnership's trouble (bad data, a mail server refusing a reminder) must not stop the job for
+        # every other partnership: log it, go on, and let the next run try it again.
+        try:
+            opened = _open_due_reports(schedule, on)
+            result.reports_opened += len(opened)
+            result.opened.extend(opened)
+            collecting = ProgressReport.objects.filter(
+                partnership_id=schedule.partnership_id,
+                status=ReportStatus.COLLECTING,
+                period_end__lt=on,
+                due_date__gte=on - timedelta(days=BACKFILL_DAYS),
+            ).order_by("period_start")
+            for report in collecting:
+                _remind_report(report, schedule, on, result)
+        except Exception:
+            logger.exception(
+                "Continuity daily job failed for the schedule of partnership %s", schedule.partnership_id
+            )
+            result.failed.append(schedule.partnership_id)
     return result
 
 

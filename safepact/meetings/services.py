@@ -837,6 +837,8 @@ def settings_update(*, actor, partnership: Partnership, monthly_hours_limit) -> 
     if not Decimal("0.5") <= limit <= Decimal("744"):
         raise ValidationError({"monthly_hours_limit": _("Enter between 0.5 and 744 hours a month.")})
     limit = limit.quantize(Decimal("0.1"))
+    # Lock the partnership: with no settings row yet, two first saves at once would both insert.
+    Partnership.objects.select_for_update().filter(pk=partnership.pk).first()
     found = MeetingsSettings.objects.select_for_update().filter(partnership=partnership).first()
     current = found or MeetingsSettings(partnership=partnership)
     before = {"monthly_hours_limit": str(current.monthly_hours_limit)}
@@ -863,6 +865,8 @@ def calendar_feed_reset(*, actor, partnership: Partnership | None = None) -> str
     if partnership is not None:
         partnership = _scope(actor, partnership)
     token = secrets.token_urlsafe(32)
+    # Lock the person's row: with no address yet, two first requests at once would both insert.
+    type(actor).objects.select_for_update().filter(pk=actor.pk).first()
     old = CalendarFeed.objects.select_for_update().filter(user=actor, partnership=partnership).first()
     if old is not None:
         old.token_hash = hash_token(token)

@@ -271,3 +271,30 @@ def test_before_window_follows_remind_days_before(world, days):
     due = date(2026, 4, 14)
     assert counts(run(due - timedelta(days=days + 1)))[1] == 0
     assert counts(run(due - timedelta(days=days)))[1] == 3
+
+
+def test_one_partnership_failing_does_not_stop_the_job_for_the_others(world, monkeypatch, caplog):
+    schedule(world)
+    services.schedule_set(
+        actor=world.coordinator_b,
+        partnership=world.partnership_b,
+        frequency="quarterly",
+        starts_on=date(2026, 1, 1),
+    )
+    real = services._open_due_reports
+
+    def broken_for_a(schedule, on):
+        if schedule.partnership_id == world.partnership_a.pk:
+            raise RuntimeError("bad data in A")
+        return real(schedule, on)
+
+    monkeypatch.setattr(services, "_open_due_reports", broken_for_a)
+    result = run(date(2026, 4, 1))
+    assert result.failed == [world.partnership_a.pk]
+    assert ProgressReport.objects.filter(partnership=world.partnership_b).count() == 1
+    assert not ProgressReport.objects.filter(partnership=world.partnership_a).exists()
+    assert "bad data in A" in caplog.text
+
+    monkeypatch.setattr(services, "_open_due_reports", real)
+    assert run(date(2026, 4, 2)).failed == []  # the next run catches up
+    assert ProgressReport.objects.filter(partnership=world.partnership_a).count() == 1
