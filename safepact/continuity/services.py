@@ -336,7 +336,9 @@ def _lock_activity(actor, activity: Activity, *, write=False, manage=False) -> A
     if manage:
         permissions.ensure_can_manage_plan(partnership.membership)
     locked = (
-        Activity.objects.select_for_update()
+        # Only the activity's row: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to
+        # the objective.
+        Activity.objects.select_for_update(of=("self",))
         .filter(pk=activity.pk, partnership=partnership)
         .select_related("owner_partner", "objective")
         .first()

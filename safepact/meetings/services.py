@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -866,7 +867,7 @@ def calendar_feed_reset(*, actor, partnership: Partnership | None = None) -> str
         partnership = _scope(actor, partnership)
     token = secrets.token_urlsafe(32)
     # Lock the person's row: with no address yet, two first requests at once would both insert.
-    type(actor).objects.select_for_update().filter(pk=actor.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
     old = CalendarFeed.objects.select_for_update().filter(user=actor, partnership=partnership).first()
     if old is not None:
         old.token_hash = hash_token(token)

@@ -111,7 +111,9 @@ def notification_email_send(*, notification_id: int) -> bool:
     notification is gone or its recipient is no longer active."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
+            # Lock only the notification: PostgreSQL refuses FOR UPDATE on the nullable side of the outer
+            # join to the partnership.
+            Notification.objects.select_for_update(of=("self",))
             .select_related("recipient", "partnership")
             .filter(pk=notification_id, emailed_at__isnull=True)
             .first()
