@@ -358,6 +358,9 @@ def _clean_dependencies(partnership: Partnership, activity: Activity | None, dep
     if activity is not None and activity.pk in ids:
         raise ValidationError({"depends_on": _("An activity cannot depend on itself.")})
     if activity is not None and ids:
+        # Serialise dependency changes per partnership: two edits at once could otherwise each add half of
+        # a cycle that neither sees (PostgreSQL; SQLite writers already wait their turn).
+        Partnership.objects.select_for_update().filter(pk=partnership.pk).first()
         # A cycle: ``activity`` is reachable from one of its new dependencies.
         edges: dict[int, set[int]] = {}
         through = Activity.depends_on.through.objects.filter(from_activity__partnership=partnership)
