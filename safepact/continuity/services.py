@@ -272,12 +272,14 @@ def _active_partner(partnership: Partnership, partner, field_name: str) -> Partn
     return found
 
 
-def _objective(partnership: Partnership, objective):
+def _objective(actor, partnership: Partnership, objective):
     if objective is None:
         return None
-    from safepact.formation.models import Objective
+    from safepact.formation.selectors.objectives import objective_list
 
-    found = Objective.objects.filter(partnership=partnership, pk=getattr(objective, "pk", None)).first()
+    found = (
+        objective_list(user=actor, partnership=partnership).filter(pk=getattr(objective, "pk", None)).first()
+    )
     if found is None:
         raise ValidationError({"objective": _("Choose an objective of this partnership.")})
     return found
@@ -405,7 +407,7 @@ def activity_create(
     title = _clean_text(title, "title", required=True, max_length=MAX_TITLE)
     description = _clean_text(description, "description")
     owner_partner = _active_partner(partnership, owner_partner, "owner_partner")
-    objective = _objective(partnership, objective)
+    objective = _objective(actor, partnership, objective)
     start_date = _clean_date(start_date, "start_date")
     due_date = _clean_date(due_date, "due_date")
     if due_date < start_date:
@@ -461,7 +463,7 @@ def activity_update(*, actor, activity: Activity, **changes) -> Activity:
         if getattr(new_owner, "pk", None) != activity.owner_partner_id:
             values["owner_partner"] = _active_partner(partnership, new_owner, "owner_partner")
     if "objective" in changes:
-        values["objective"] = _objective(partnership, changes["objective"])
+        values["objective"] = _objective(actor, partnership, changes["objective"])
     start = _clean_date(changes.get("start_date", activity.start_date), "start_date")
     due = _clean_date(changes.get("due_date", activity.due_date), "due_date")
     if due < start:
