@@ -136,20 +136,6 @@ def get_action_item_for_user(user, code, item_code, *, write: bool = False) -> A
     return item
 
 
-def get_participant_for_user(user, code, meeting_code, participant_code) -> Participant:
-    meeting = get_meeting_for_user(user, code, meeting_code)
-    parsed = _parse(participant_code)
-    participant = (
-        meeting.participants.filter(code=parsed).select_related("user", "partner__organisation").first()
-        if parsed
-        else None
-    )
-    if participant is None:
-        raise Http404(_("Participant not found."))
-    participant.meeting = meeting
-    return participant
-
-
 def get_decision_for_user(user, code, meeting_code, decision_code, *, manage: bool = False) -> Decision:
     meeting = get_meeting_for_user(user, code, meeting_code, manage=manage)
     parsed = _parse(decision_code)
@@ -489,41 +475,8 @@ def attendance_by_partner_windows(partnership_ids, *, windows) -> list[dict[int,
 def meeting_load(partnership_ids, *, month_start: date) -> dict[int, list[PersonLoad]]:
     """Per partnership: each person's meeting hours in the calendar month of ``month_start`` (meetings not
     cancelled, that they are invited to and have not declined), most hours first. One query."""
-    begin, end = month_bounds(month_start)
-    # Summed in SQL, one row per person and partnership: fetching every invitation with its two datetimes
-    # cost more than the rest of the continuity signals at 50 partnerships (bench/continuity.py).
-    rows = (
-        Participant.objects.filter(
-            meeting__partnership_id__in=list(partnership_ids),
-            meeting__starts_at__gte=begin,
-            meeting__starts_at__lt=end,
-        )
-        .exclude(meeting__status=Status.CANCELLED)
-        .exclude(response=Response.DECLINED)
-        .order_by()
-        .values("meeting__partnership_id", "user_id", "user__full_name", "user__email")
-        .annotate(
-            length=Sum(
-                ExpressionWrapper(
-                    F("meeting__ends_at") - F("meeting__starts_at"), output_field=DurationField()
-                )
-            ),
-            meetings=Count("id"),
-        )
-    )
-    totals: dict[int, list[PersonLoad]] = {}
-    for row in rows:
-        totals.setdefault(row["meeting__partnership_id"], []).append(
-            PersonLoad(
-                user_id=row["user_id"],
-                name=row["user__full_name"] or row["user__email"],
-                hours=round(row["length"].total_seconds() / 3600, 2),
-                meetings=row["meetings"],
-            )
-        )
-    for people in totals.values():
-        people.sort(key=lambda load: (-load.hours, load.name, load.user_id))
-    return totals
+    first = month_start.replace(day=1)
+    return meeting_load_by_month(partnership_ids, months=[first])[first]
 
 
 def meeting_load_by_month(partnership_ids, *, months) -> dict[date, dict[int, list[PersonLoad]]]:
@@ -637,17 +590,6 @@ def action_items_done_by_partner(partnership_ids, *, since: date) -> dict[int, i
         .annotate(n=Count("id"))
     )
     return {row["owner_partner_id"]: row["n"] for row in rows}
-
-
-def active_member_count(partnership_ids) -> dict[int, int]:
-    """Bulk helper: active members per partnership. One query."""
-    rows = (
-        Membership.objects.filter(ACTIVE_MEMBERSHIP, partner__partnership_id__in=list(partnership_ids))
-        .order_by()
-        .values("partner__partnership_id")
-        .annotate(n=Count("id"))
-    )
-    return {row["partner__partnership_id"]: row["n"] for row in rows}
 
 
 def member_of(user, partnership: Partnership) -> bool:
