@@ -72,12 +72,26 @@ def page(browser, live_server):
 def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core (shipped inside axe-playwright-python) on the current page."""
     from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error
 
-    results = Axe().run(page)
+    for attempt in range(5):
+        try:
+            results = Axe().run(page)
+            break
+        except Error as error:
+            # The page moved on to the next document while axe ran (a click that
+            # navigates returns before the next document exists): wait and run again.
+            if attempt == 4 or ("documentElement" not in str(error) and "destroyed" not in str(error)):
+                raise
+            page.wait_for_timeout(200)
+            page.wait_for_load_state("load")
     return [v for v in results.response["violations"] if v.get("impact") in impacts]
 
 
 def assert_accessible(page):
+    # A click that navigates returns before the next document exists; axe run on a page
+    # between documents fails with "Cannot read properties of null (documentElement)".
+    page.wait_for_load_state("load")
     violations = axe_violations(page)
     summary = "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"

@@ -107,6 +107,7 @@ def test_meeting_attendance_action_plan_report_section_sign_off_and_the_overview
     page.goto(f"/p/{world.partnership_a.code}/continuity/reports/{report.code}/")
     assert_accessible(page)
     page.get_by_role("link", name=re.compile("fill in", re.I)).first.click()
+    expect(page.get_by_label("Activities done")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Activities done").fill("Two clean-up patrols; graffiti removed at six places.")
     page.get_by_label("Outputs").fill("Six walls cleaned within 48 hours.")
