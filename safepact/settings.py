@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "safepact.notifications",
     "safepact.meetings",
     "safepact.continuity",
+    "safepact.exchange",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -249,4 +250,23 @@ SAFEPACT_SCHEDULE = {
     "continuity.daily": env_str("SAFEPACT_SCHEDULE_CONTINUITY", "06:00"),
     "formation.reminders": env_str("SAFEPACT_SCHEDULE_FORMATION", "06:10"),
     "agreements.reminders": env_str("SAFEPACT_SCHEDULE_AGREEMENTS", "06:20"),
+    "exchange.daily": env_str("SAFEPACT_SCHEDULE_EXCHANGE", "06:30"),
 }
+
+# Information exchange. Retention per kind of item, in days: (floor, ceiling); a partnership chooses within
+# them. The largest upload a partnership may allow, in MB. The Five Safes question sets (data files).
+SAFEPACT_EXCHANGE_RETENTION = {
+    "post": (env_int("SAFEPACT_RETENTION_POST_MIN", 30), env_int("SAFEPACT_RETENTION_POST_MAX", 3650)),
+    "document": (
+        env_int("SAFEPACT_RETENTION_DOCUMENT_MIN", 90),
+        env_int("SAFEPACT_RETENTION_DOCUMENT_MAX", 3650),
+    ),
+    "request": (
+        env_int("SAFEPACT_RETENTION_REQUEST_MIN", 30),
+        env_int("SAFEPACT_RETENTION_REQUEST_MAX", 1825),
+    ),
+}
+SAFEPACT_EXCHANGE_MAX_UPLOAD_MB = env_int("SAFEPACT_EXCHANGE_MAX_UPLOAD_MB", 100)
+SAFEPACT_FIVE_SAFES_DIR = env_str(
+    "SAFEPACT_FIVE_SAFES_DIR", str(BASE_DIR / "safepact" / "exchange" / "five_safes")
+)
