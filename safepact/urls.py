@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("safepact.formation.urls")),
     path("", include("safepact.agreements.urls")),
     path("", include("safepact.meetings.urls")),
+    path("", include("safepact.exchange.urls")),
     path("", include("safepact.continuity.urls")),
     path("", include("safepact.notifications.urls")),
     path("", include("safepact.partnerships.urls")),

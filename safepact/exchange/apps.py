@@ -8,6 +8,6 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("Information exchange")
 
     def ready(self):
-        from safepact.exchange.services import register
+        from safepact.exchange.hooks import register
 
         register()
