@@ -138,7 +138,13 @@ def http_error(request, exc):
         exc.__cause__, NinjaValidationError
     ):  # our parser refused a value (ninja wraps it in a 400)
         return invalid_request(request, exc.__cause__)
-    codes = {400: "bad_request", 403: "forbidden", 405: "method_not_allowed", 429: "throttled"}
+    codes = {
+        400: "bad_request",
+        403: "forbidden",
+        405: "method_not_allowed",
+        409: "conflict",
+        429: "throttled",
+    }
     detail, code = str(exc), codes.get(exc.status_code, "error")
     if exc.status_code == 400 and detail.startswith("Cannot parse request body"):
         detail, code = (
@@ -182,6 +188,7 @@ from safepact.accounts.api import router as accounts_router  # noqa: E402
 from safepact.agreements.api import router as agreements_router  # noqa: E402
 from safepact.audit.api import router as audit_router  # noqa: E402
 from safepact.continuity.api import router as continuity_router  # noqa: E402
+from safepact.exchange.api import router as exchange_router  # noqa: E402
 from safepact.formation.api import router as formation_router  # noqa: E402
 from safepact.meetings.api import personal_router as my_meetings_router  # noqa: E402
 from safepact.meetings.api import router as meetings_router  # noqa: E402
@@ -198,4 +205,5 @@ api.add_router("/", formation_router)
 api.add_router("/partnerships", meetings_router)
 api.add_router("/meetings", my_meetings_router)
 api.add_router("/partnerships", continuity_router)
+api.add_router("/partnerships", exchange_router)
 api.add_router("/notifications", notifications_router)

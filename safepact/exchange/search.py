@@ -1,0 +1,330 @@
+"""Search over posts, documents and information requests: only ever what the searcher may see.
+
+One interface, two engines (migration ``exchange.0002_search``):
+
+* SQLite: the FTS5 table ``exchange_search_fts`` over ``exchange_searchentry`` (external content, kept in
+  step by triggers; accents and case folded); ranked by bm25, a word in the title counting twice.
+* PostgreSQL: the generated ``tsvector`` column ``exchange_searchentry.search_vector`` with a GIN index
+  (configuration ``safepact_search``: ``simple`` plus ``unaccent``); ranked by ``ts_rank``.
+
+Writing: the services call ``index_item(item)`` after creating or changing an item and
+``unindex_item(item)`` when removing it, inside their transaction. The entry holds plain text only (the
+Markdown rendered and stripped); a post's title and text, a document's title, description, version notes
+and file names, a request's title, question and purpose. Answers are never indexed: they are labelled
+separately and a search that matched them would tell a requester's colleagues what was answered.
+
+Reading: ``search(user=..., query=...)``. Visibility is the item's, not the entry's: each entry is joined
+to its post, document or request, and only the rows ``partnerships.tlp.visible_to`` lets through (the TLP
+rule and the confidentiality gate) in the searcher's own partnerships come back. A relabelled item is
+therefore found (or hidden) at once, whether or not it was re-indexed. The searcher's words are reduced
+to letters and digits and each is quoted, so no input is read as query syntax; the last word also matches
+as a prefix ("burg" finds "burglary"). The page is one query (plus one for the searcher's partnerships),
+whatever it finds.
+
+Speed (``bench/exchange_search.py``, ``docs/benchmarks.md``): on SQLite the statement is written so that
+FTS5 hands its matches out in rank order and the visibility test runs on them one by one, stopping as
+soon as the page is full, instead of testing every match of a common word before sorting.
+"""
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import NoReverseMatch, reverse
+
+from safepact.exchange.models import Document, InformationRequest, ItemKind, Post, SearchEntry
+from safepact.lib import clock
+from safepact.lib import markdown as md
+from safepact.partnerships.selectors import partnerships_for
+from safepact.partnerships.tlp import visible_to
+
+__all__ = [
+    "SEARCH_KINDS",
+    "SearchPage",
+    "SearchResult",
+    "index_item",
+    "query_terms",
+    "reindex_all",
+    "search",
+    "unindex_item",
+]
+
+#: The kinds search covers, in the order a form offers them.
+SEARCH_KINDS = (ItemKind.POST, ItemKind.DOCUMENT, ItemKind.REQUEST)
+#: Item model and ``SearchEntry`` field of each kind.
+MODELS = {ItemKind.POST: Post, ItemKind.DOCUMENT: Document, ItemKind.REQUEST: InformationRequest}
+FIELDS = {ItemKind.POST: "post", ItemKind.DOCUMENT: "document", ItemKind.REQUEST: "request"}
+#: URL names of the item pages (``exchange/urls.py``) and their keyword for the item's code.
+URL_NAMES = {
+    ItemKind.POST: "exchange:post",
+    ItemKind.DOCUMENT: "exchange:document",
+    ItemKind.REQUEST: "exchange:request",
+}
+
+MAX_TERMS = 8
+MAX_TERM_LENGTH = 40
+#: The last word matches as a prefix from this length on (a one-letter prefix matches nearly everything).
+PREFIX_FROM = 3
+MAX_LIMIT = 100
+SNIPPET_CHARS = 220
+WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    kind: str
+    code: object
+    partnership_code: object
+    title: str
+    #: Plain text around the first match (not HTML: templates escape it).
+    snippet: str
+    tlp: str
+    created_at: datetime
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    results: list[SearchResult] = field(default_factory=list)
+    has_more: bool = False
+
+
+# Writing ----------------------------------------------------------------------------------------------
+
+
+_MARKUP = re.compile(r"[\\`*_\[\]#>|~<&!]|^\s*(?:[-+=]|\d+[.)])(?:\s|$)", re.MULTILINE)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(markdown: str) -> str:
+    """The words of a Markdown text, without its markup, on one line."""
+    text = markdown or ""
+    if _MARKUP.search(text):
+        text = html.unescape(_TAG.sub(" ", md.render(text)))
+    return _SPACE.sub(" ", text).strip()
+
+
+def _entry_fields(item) -> dict:
+    if isinstance(item, Post):
+        kind, title, parts = ItemKind.POST, item.title, [plain_text(item.body)]
+    elif isinstance(item, Document):
+        versions = list(item.versions.values_list("note", "name")) if item.pk else []
+        parts = [plain_text(item.description)]
+        parts += [note for note, _name in versions if note]
+        parts += [name for _note, name in versions]
+        kind, title = ItemKind.DOCUMENT, item.title
+    elif isinstance(item, InformationRequest):
+        kind, title = ItemKind.REQUEST, item.title
+        parts = [plain_text(item.question), plain_text(item.purpose)]
+    else:
+        raise TypeError(f"Not searchable: {type(item).__name__}")
+    return {
+        "kind": kind,
+        "partnership_id": item.partnership_id,
+        "title": _SPACE.sub(" ", title or "").strip()[:200],
+        "text": "\n".join(part for part in parts if part),
+    }
+
+
+def index_item(item) -> SearchEntry:
+    """Create or refresh the search entry of a post, document or information request.
+
+    Call it inside the transaction that wrote the item (after its versions or attachments, for a
+    document), so the entry and the item commit together.
+    """
+    fields = _entry_fields(item)
+    with transaction.atomic():
+        entry, _created = SearchEntry.objects.update_or_create(
+            **{FIELDS[fields["kind"]]: item}, defaults={**fields, "updated_at": clock.now()}
+        )
+    return entry
+
+
+def unindex_item(item) -> None:
+    """Remove the entry of ``item`` (deleting the item removes it as well, by cascade)."""
+    kind = _entry_fields_kind(item)
+    SearchEntry.objects.filter(**{FIELDS[kind]: item.pk}).delete()
+
+
+def _entry_fields_kind(item) -> str:
+    for kind, model in MODELS.items():
+        if isinstance(item, model):
+            return kind
+    raise TypeError(f"Not searchable: {type(item).__name__}")
+
+
+def reindex_all(*, batch_size: int = 2000) -> dict[str, int]:
+    """Rebuild every entry from the items (``manage.py exchange_reindex``). Returns counts per kind."""
+    counts = {}
+    now = clock.now()
+    with transaction.atomic():
+        SearchEntry.objects.all().delete()
+        for kind, model in MODELS.items():
+            queryset = model.objects.order_by("pk")
+            if model is Document:
+                queryset = queryset.prefetch_related("versions")
+            entries, counts[kind] = [], 0
+            for item in queryset.iterator(chunk_size=batch_size):
+                entries.append(SearchEntry(**_entry_fields(item), **{FIELDS[kind]: item}, updated_at=now))
+                if len(entries) >= batch_size:
+                    SearchEntry.objects.bulk_create(entries)
+                    counts[kind] += len(entries)
+                    entries = []
+            SearchEntry.objects.bulk_create(entries)
+            counts[kind] += len(entries)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("INSERT INTO exchange_search_fts(exchange_search_fts) VALUES ('optimize')")
+    return counts
+
+
+# Reading ----------------------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, as both engines compare words."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of what someone typed: letters and digits only, at most ``MAX_TERMS``, lower case."""
+    terms = []
+    for word in WORD.findall((query or "").lower()):
+        word = word[:MAX_TERM_LENGTH]
+        if word not in terms:
+            terms.append(word)
+    return terms[:MAX_TERMS]
+
+
+def _sqlite_match(terms: list[str], prefix: bool) -> str:
+    quoted = [f'"{term}"' for term in terms]  # terms hold letters and digits only: no quote to escape
+    if prefix:
+        quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _postgres_tsquery(terms: list[str], prefix: bool) -> str:
+    quoted = [f"'{term}'" for term in terms]
+    if prefix:
+        quoted[-1] += ":*"
+    return " & ".join(quoted)
+
+
+def _visible(user, kinds, partnership_ids) -> Q:
+    """A condition on ``SearchEntry``: its item is of one of ``kinds`` and the user may see it."""
+    condition = Q(pk__in=[])
+    for kind in kinds:
+        items = visible_to(
+            user,
+            MODELS[kind].objects.filter(
+                pk=OuterRef(FIELDS[kind] + "_id"), partnership_id__in=partnership_ids
+            ),
+        )
+        condition |= Q(kind=kind) & Exists(items)
+    return condition
+
+
+def search(*, user, query: str, partnership=None, kinds=None, limit: int = 20, offset: int = 0) -> SearchPage:
+    """One page of the items ``user`` may see that match ``query``, best first (then newest).
+
+    ``partnership`` narrows to one partnership (one the user is in; any other gives an empty page);
+    ``kinds`` to some of ``SEARCH_KINDS``. Never raises on what was typed: an empty or unusable query
+    gives an empty page.
+    """
+    terms = query_terms(query)
+    wanted = [kind for kind in SEARCH_KINDS if kinds is None or kind in kinds]
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    offset = max(0, int(offset))
+    if not terms or not wanted:
+        return SearchPage()
+    partnership_ids = list(partnerships_for(user).values_list("pk", flat=True))
+    if partnership is not None:
+        partnership_ids = [pk for pk in partnership_ids if pk == partnership.pk]
+    if not partnership_ids:
+        return SearchPage()
+    prefix = len(terms[-1]) >= PREFIX_FROM
+    entries = (
+        SearchEntry.objects.filter(partnership_id__in=partnership_ids)
+        .filter(_visible(user, wanted, partnership_ids))
+        .select_related("partnership", "post", "document", "request")
+    )
+    if connection.vendor == "postgresql":
+        rows = _postgres_page(entries, _postgres_tsquery(terms, prefix), limit, offset)
+    else:
+        rows = _sqlite_page(entries, _sqlite_match(terms, prefix), limit, offset)
+    results = [_result(entry, terms, prefix) for entry in rows[:limit]]
+    return SearchPage(results=results, has_more=len(rows) > limit)
+
+
+def _sqlite_page(entries, match: str, limit: int, offset: int) -> list[SearchEntry]:
+    # FTS5 hands out its matches in ``rank`` order when the statement orders by ``rank`` alone; SQLite
+    # then tests visibility match by match and stops at ``limit + 1``. Ties keep FTS5's order.
+    queryset = entries.extra(  # noqa: S610 - constant SQL; the match expression is a parameter
+        tables=["exchange_search_fts"],
+        where=["exchange_search_fts.rowid = exchange_searchentry.id", "exchange_search_fts MATCH %s"],
+        params=[match],
+        select={"search_rank": "exchange_search_fts.rank"},
+        order_by=["search_rank"],
+    )
+    return list(queryset[offset : offset + limit + 1])
+
+
+def _postgres_page(entries, tsquery: str, limit: int, offset: int) -> list[SearchEntry]:
+    from django.db.models.expressions import RawSQL
+
+    condition = RawSQL("search_vector @@ to_tsquery('safepact_search', %s)", [tsquery])
+    rank = RawSQL("ts_rank(search_vector, to_tsquery('safepact_search', %s))", [tsquery])
+    queryset = entries.alias(matches=condition).filter(matches=True).annotate(search_rank=rank)
+    return list(queryset.order_by("-search_rank", "-updated_at", "-pk")[offset : offset + limit + 1])
+
+
+def _result(entry: SearchEntry, terms: list[str], prefix: bool) -> SearchResult:
+    item = getattr(entry, FIELDS[entry.kind])
+    partnership_code = entry.partnership.code
+    try:
+        url = reverse(URL_NAMES[entry.kind], kwargs={"code": partnership_code, FIELDS[entry.kind]: item.code})
+    except NoReverseMatch:  # the page is not wired (yet): the result still shows, without a link
+        url = ""
+    return SearchResult(
+        kind=entry.kind,
+        code=item.code,
+        partnership_code=partnership_code,
+        title=item.title,
+        snippet=snippet(entry.text, terms, prefix=prefix),
+        tlp=item.tlp,
+        created_at=item.created_at,
+        url=url,
+    )
+
+
+def snippet(text: str, terms: list[str], *, prefix: bool = True, chars: int = SNIPPET_CHARS) -> str:
+    """Plain text of about ``chars`` characters around the first word of ``text`` that matches."""
+    text = _SPACE.sub(" ", text or "").strip()
+    if len(text) <= chars:
+        return text
+    folded_terms = [_fold(term) for term in terms]
+    last = len(folded_terms) - 1
+    start = 0
+    for word in WORD.finditer(text):
+        folded = _fold(word.group())
+        if any(
+            folded == term or (prefix and i == last and folded.startswith(term))
+            for i, term in enumerate(folded_terms)
+        ):
+            start = word.start()
+            break
+    begin = max(0, start - chars // 3)
+    if begin:
+        space = text.find(" ", begin)
+        begin = space + 1 if 0 <= space < start else begin
+    end = min(len(text), begin + chars)
+    if end < len(text):
+        space = text.rfind(" ", begin, end)
+        end = space if space > start else end
+    return ("… " if begin else "") + text[begin:end].strip() + (" …" if end < len(text) else "")
