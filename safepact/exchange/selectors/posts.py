@@ -54,9 +54,9 @@ __all__ = [
     "get_version_for_user",
     "item_for",
     "item_kind_of",
-    "item_path",
     "may_download",
     "owner_of",
+    "page_path",
     "parse_code",
     "post_list",
     "recipient_choices",
@@ -90,7 +90,7 @@ def item_kind_of(item) -> str:
     raise TypeError(f"not an exchange item: {type(item).__name__}")
 
 
-def item_path(item) -> str:
+def page_path(item) -> str:
     """The page of a labelled item (a path inside SafePact, for notifications and links)."""
     base = f"/p/{item.partnership.code}/exchange/"
     kind = item_kind_of(item)

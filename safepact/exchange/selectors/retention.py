@@ -15,7 +15,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from safepact.exchange.models import Answer, Document, InformationRequest, ItemKind, Post
@@ -41,11 +41,11 @@ SUBJECT_FIELDS = {
     ItemKind.REQUEST: ("title", "question", "purpose"),
     ItemKind.ANSWER: ("text",),
 }
-#: The page of each kind (URL name and its item argument, from the contract of the pages).
+#: The page of each kind: URL name and its item argument.
 PAGES = {
-    ItemKind.POST: ("exchange:post", "post", "posts"),
-    ItemKind.DOCUMENT: ("exchange:document", "document", "documents"),
-    ItemKind.REQUEST: ("exchange:request", "request", "requests"),
+    ItemKind.POST: ("exchange:post", "post"),
+    ItemKind.DOCUMENT: ("exchange:document", "document"),
+    ItemKind.REQUEST: ("exchange:request", "request"),
 }
 
 
@@ -54,12 +54,8 @@ def item_path(kind: str, partnership_code, item_code, request_code=None) -> str:
     anchor = ""
     if kind == ItemKind.ANSWER:
         kind, item_code, anchor = ItemKind.REQUEST, request_code, f"#answer-{item_code}"
-    name, argument, folder = PAGES[kind]
-    try:
-        path = reverse(name, kwargs={"code": partnership_code, argument: item_code})
-    except NoReverseMatch:  # the page is not wired (yet): its address from the contract of the pages
-        path = f"/p/{partnership_code}/exchange/{folder}/{item_code}/"
-    return path + anchor
+    name, argument = PAGES[kind]
+    return reverse(name, kwargs={"code": partnership_code, argument: item_code}) + anchor
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,8 @@ from safepact.exchange.models import (
 )
 from safepact.exchange.selectors.posts import (
     item_kind_of,
-    item_path,
     owner_of,
+    page_path,
     parse_code,
     settings_for,
 )
@@ -58,7 +58,6 @@ from safepact.partnerships.tlp import may_see, withheld_reason
 __all__ = [
     "access_record",
     "attachment_add",
-    "audit_target",
     "document_create",
     "document_update",
     "document_version_add",
@@ -429,7 +428,7 @@ def _notify_post(post: Post, *, actor) -> None:
         recipients=_readers(post, exclude=actor),
         kind="exchange.post",
         title=title,
-        url=item_path(post),
+        url=page_path(post),
         # No copy of the text: the label may be raised later, and a copy would not follow it.
         body="",
         tlp=label.value,
@@ -1040,4 +1039,3 @@ def posts_export_record(*, actor, partnership: Partnership, count: int) -> None:
         partnership=partnership,
         after={"format": "csv", "count": int(count)},
     )
-

@@ -19,7 +19,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -209,7 +209,7 @@ def _parties(errors: dict, partnership: Partnership, parties) -> list[tuple[Part
     """``parties``: ``(partner, role, part)`` (or dicts with those keys); ``partner`` a ``Partner`` or its code.
 
     Partners must be active partners of the partnership, each named once; at least one controller or joint
-    controller; joint controllers come in twos or more (GDPR Art. 26).
+    controller; a joint controller never alone: at least one other controller or joint controller (Art. 26).
     """
     if isinstance(parties, str | bytes) or not isinstance(parties, list | tuple):
         errors["parties"] = _("Name the parties of the flow and their roles.")
@@ -257,9 +257,12 @@ def _parties(errors: dict, partnership: Partnership, parties) -> list[tuple[Part
         roles = [role for _partner, role, _part in cleaned]
         if not any(role in CONTROLLING for role in roles):
             problems.append(_("At least one party must be a controller or a joint controller."))
-        elif roles.count(PartyRole.JOINT_CONTROLLER) == 1:
+        elif PartyRole.JOINT_CONTROLLER in roles and sum(role in CONTROLLING for role in roles) < 2:
             problems.append(
-                _("Joint controllers determine the purpose together (GDPR Art. 26): name at least two.")
+                _(
+                    "A joint controller decides together with another controller (GDPR Art. 26): name "
+                    "the other controller or joint controller too."
+                )
             )
     if problems:
         errors["parties"] = " ".join(dict.fromkeys(problems))
@@ -297,11 +300,7 @@ def _save_parties(flow: DataFlow, parties: list[tuple[Partner, str, str]]) -> No
 
 
 def flow_url(flow: DataFlow) -> str:
-    """The flow's page (the register while the page is not wired)."""
-    try:
-        return reverse("exchange:flow", kwargs={"code": flow.partnership.code, "flow": flow.code})
-    except NoReverseMatch:
-        return f"/p/{flow.partnership.code}/exchange/register/{flow.code}/"
+    return reverse("exchange:flow", kwargs={"code": flow.partnership.code, "flow": flow.code})
 
 
 # Services ------------------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from safepact.exchange.selectors import (
     get_post_for_user,
     get_version_for_user,
     item_for,
-    item_path,
     may_download,
+    page_path,
     post_list,
     recipient_choices,
     settings_by_partnership,
@@ -81,7 +81,7 @@ def test_post_list_by_kind_and_newest_first(world, posts):
     assert titles(post_list(user=world.member, partnership=world.partnership_a, kind="warning")) == {"green"}
     assert titles(post_list(user=world.member, partnership=world.partnership_a, kind="bogus")) == set()
     listed = list(post_list(user=world.member, partnership=world.partnership_a))
-    assert [p.title for p in listed][0] == "red"  # the last made
+    assert listed[0].title == "red"  # the last made
 
 
 def _bulk_posts(world, count: int) -> None:
@@ -293,7 +293,7 @@ def test_item_helpers(world, posts, dealer):
     for user, kind in ((dealer, "post"), (world.outsider, "post"), (world.coordinator, "document")):
         with pytest.raises(Http404):
             get_item_for_user(user, world.partnership_a.code, kind, amber.code)
-    assert item_path(amber) == f"/p/{world.partnership_a.code}/exchange/posts/{amber.code}/"
+    assert page_path(amber) == f"/p/{world.partnership_a.code}/exchange/posts/{amber.code}/"
 
 
 def test_recipient_choices(world, dealer):

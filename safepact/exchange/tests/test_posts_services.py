@@ -5,6 +5,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
@@ -38,6 +39,10 @@ from safepact.lib.tlp import TLP
 from safepact.notifications.models import Notification
 
 pytestmark = pytest.mark.usefixtures("media_root")
+
+
+def media() -> Path:
+    return Path(django_settings.MEDIA_ROOT)
 
 
 def stored_files(root: Path) -> list[Path]:
@@ -205,24 +210,24 @@ def test_viewer_may_not_post_and_outsider_gets_404(world):
     assert not Post.objects.exists()
 
 
-def test_post_with_files_stores_them_under_opaque_names(world, media_root):
+def test_post_with_files_stores_them_under_opaque_names(world):
     post = make_post(world, world.member, files=[upload("report.pdf"), upload("photo.png")])
     files = list(post.attachments.order_by("name"))
     assert [f.name for f in files] == ["photo.png", "report.pdf"]
     assert files[1].sha256 == hashlib.sha256(pdf_bytes()).hexdigest()
     assert files[1].content_type == "application/pdf" and files[1].created_by == world.member
     assert all(f.file.name == f"exchange/{f.code}" for f in files)
-    assert (media_root / files[0].file.name).read_bytes() == png_bytes()
+    assert (media() / files[0].file.name).read_bytes() == png_bytes()
     (event,) = audit_events("exchange.post.created")
     assert {f["name"] for f in event.after["files"]} == {"report.pdf", "photo.png"}
 
 
-def test_a_bad_file_stores_no_post_and_no_file(world, media_root):
+def test_a_bad_file_stores_no_post_and_no_file(world):
     with pytest.raises(ValidationError) as caught:
         make_post(world, world.member, files=[upload("report.pdf"), upload("invoice.pdf", exe_bytes())])
     assert caught.value.message_dict["file"] == ["invoice.pdf: programs and scripts are not allowed."]
     assert not Post.objects.exists() and not Attachment.objects.exists()
-    assert stored_files(media_root) == []
+    assert stored_files(media()) == []
 
 
 def test_partnership_upload_limits_apply(world):
@@ -300,18 +305,16 @@ def test_unchanged_update_records_nothing(world):
 # Delete --------------------------------------------------------------------------------------------
 
 
-def test_delete_leaves_a_tombstone_and_removes_files_after_commit(
-    world, media_root, django_capture_on_commit_callbacks
-):
+def test_delete_leaves_a_tombstone_and_removes_files_after_commit(world, django_capture_on_commit_callbacks):
     post = make_post(world, world.member, tlp="amber", title="Secret title", files=[upload("a.pdf")])
     code = post.code
-    assert len(stored_files(media_root)) == 1
+    assert len(stored_files(media())) == 1
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         post_delete(actor=world.member, post=post)
-    assert len(stored_files(media_root)) == 1  # not before the commit
+    assert len(stored_files(media())) == 1  # not before the commit
     for callback in callbacks:
         callback()
-    assert stored_files(media_root) == []
+    assert stored_files(media()) == []
     assert not Post.objects.filter(code=code).exists() and not Attachment.objects.exists()
     assert not SearchEntry.objects.exists()
     (event,) = audit_events("exchange.post.deleted")
@@ -341,7 +344,7 @@ def member_in_b(world):
     return join(world, world.member, world.partnership_b)
 
 
-def test_forward_green_keeps_label_and_copies_files(world, member_in_b, media_root):
+def test_forward_green_keeps_label_and_copies_files(world, member_in_b):
     post = make_post(
         world, world.coordinator, title="Good practice", kind="good_practice", files=[upload("a.pdf")]
     )
@@ -355,7 +358,7 @@ def test_forward_green_keeps_label_and_copies_files(world, member_in_b, media_ro
     )
     (original,), (copied,) = post.attachments.all(), copy.attachments.all()
     assert copied.code != original.code and copied.sha256 == original.sha256
-    assert (media_root / copied.file.name).read_bytes() == pdf_bytes()
+    assert (media() / copied.file.name).read_bytes() == pdf_bytes()
     forwarded = audit_events("exchange.post.forwarded")
     assert forwarded[0].partnership_code == str(world.partnership_a.code)
     assert forwarded[0].after["copy"] == str(copy.code)
@@ -481,7 +484,7 @@ def test_document_rights(world, colleague, dealer):
     assert DocumentVersion.objects.count() == 2
 
 
-def test_document_bad_input_stores_nothing(world, media_root):
+def test_document_bad_input_stores_nothing(world):
     with pytest.raises(ValidationError) as caught:
         document_create(
             actor=world.member,
@@ -495,4 +498,18 @@ def test_document_bad_input_stores_nothing(world, media_root):
     with pytest.raises(ValidationError) as caught:
         make_document(world, world.member, upload=upload("letter.docx", b"PK\x03\x04not really"))
     assert "file" in caught.value.message_dict
-    assert not Document.objects.exists() and stored_files(media_root) == []
+    assert not Document.objects.exists() and stored_files(media()) == []
+
+
+# Export record -------------------------------------------------------------------------------------
+
+
+def test_posts_export_is_recorded(world):
+    from safepact.exchange.services import posts_export_record
+
+    posts_export_record(actor=world.viewer, partnership=world.partnership_a, count=3)
+    (event,) = audit_events("exchange.post.exported")
+    assert event.after == {"format": "csv", "count": 3}
+    assert event.actor_code == str(world.viewer.code)
+    with pytest.raises(Http404):
+        posts_export_record(actor=world.outsider, partnership=world.partnership_a, count=1)

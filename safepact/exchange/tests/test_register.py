@@ -413,3 +413,20 @@ def test_flow_of_a_partnership_without_coordinator_waits(world):
         status=PartnerStatus.ACTIVE
     )
     assert services.flow_review_reminders() == 1
+
+
+def test_a_joint_controller_beside_another_controller_is_accepted(world):
+    a = world.partnership_a
+    flow = make_flow(
+        world,
+        parties=[
+            (partner(a, world.org_police_a), "controller", "provides"),
+            (partner(a, world.org_city_a), "joint_controller", "provides"),
+            (partner(a, world.org_shop_a), "processor", "stores"),
+        ],
+    )
+    assert roles(flow) == {
+        "Polisen Malmö": "controller",
+        "Malmö stad": "joint_controller",
+        "Sofielund Fastighetsägare": "processor",
+    }

@@ -260,9 +260,10 @@ def test_only_the_requester_submits(world, cast):
     request = make_request(world, cast)
     with pytest.raises(PermissionDenied):
         services.request_submit(actor=cast.coordinator2, request=request)
-    for addressed in (world.member, world.viewer):
-        with pytest.raises(Http404):
-            services.request_submit(actor=addressed, request=request)
+    with pytest.raises(Http404):  # an addressed member does not see the draft
+        services.request_submit(actor=world.member, request=request)
+    with pytest.raises(PermissionDenied):  # viewers are refused before anything is looked up
+        services.request_submit(actor=world.viewer, request=request)
     for stranger in (world.outsider, world.coordinator_b):
         with pytest.raises(Http404):
             services.request_submit(actor=stranger, request=request)
