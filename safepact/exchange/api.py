@@ -22,21 +22,21 @@ from contextlib import contextmanager
 from typing import Literal
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Status, UploadedFile
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from safepact.accounts.schemas import ErrorOut, with_errors
-from safepact.exchange import selectors, services
+from safepact.exchange import search, selectors, services
 from safepact.exchange.models import (
     AccessAction,
-    DataFlowParty,
     DocumentVersion,
     FlowStatus,
     InformationRequest,
@@ -102,6 +102,7 @@ FLOW = X + "/flows/{flow_code}"
 BoxValue = Literal["all", "sent", "received", "mine"]
 SearchKindValue = Literal["post", "document", "request"]
 Art30Format = Literal["json", "csv", "pdf"]
+SEARCH_MAX = search.MAX_LIMIT
 
 
 @contextmanager
@@ -115,6 +116,20 @@ def _state():
         if hasattr(exc, "error_dict") and set(exc.error_dict) == {"status"}:
             raise HttpError(409, " ".join(exc.messages)) from exc
         raise
+
+
+@contextmanager
+def _fields_named(**names):
+    """A service's ``ValidationError`` with its fields renamed as the API calls them (``agreement_code`` is
+    ``agreement`` here), so the 422 names the field the caller sent."""
+    try:
+        yield
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict") or not set(exc.error_dict) & set(names):
+            raise
+        raise ValidationError(
+            {names.get(field, field): errors for field, errors in exc.error_dict.items()}
+        ) from exc
 
 
 # Helpers ----------------------------------------------------------------------------------------------
@@ -875,15 +890,9 @@ def assessment_decision(request, code: UUID, assessment_code: UUID, payload: Dec
 # The data-sharing register ----------------------------------------------------------------------------
 
 
-def _flows(queryset):
-    return queryset.select_related("assessment", "created_by").prefetch_related(
-        Prefetch("parties", queryset=DataFlowParty.objects.select_related("partner__organisation"))
-    )
-
-
 def _flow(user, code, flow_code):
     flow = selectors.get_flow_for_user(user, code, flow_code)
-    return _flows(selectors.flow_list(user=user, partnership=flow.partnership)).get(pk=flow.pk)
+    return selectors.flow_list(user=user, partnership=flow.partnership).get(pk=flow.pk)
 
 
 def _parties(user, partnership, parties) -> list:
@@ -912,7 +921,7 @@ def _flow_assessment(user, partnership, assessment_code):
 def flow_index(request, code: UUID):
     user = request.auth
     partnership = get_partnership_for_user(user, code)
-    return _flows(selectors.flow_list(user=user, partnership=partnership))
+    return selectors.flow_list(user=user, partnership=partnership)
 
 
 @router.post(
@@ -929,7 +938,8 @@ def flow_new(request, code: UUID, payload: FlowIn):
     data["parties"] = _parties(user, partnership, data["parties"])
     data["assessment"] = _flow_assessment(user, partnership, data["assessment"])
     data["agreement_code"] = data.pop("agreement")
-    flow = services.flow_create(actor=user, partnership=partnership, **data)
+    with _fields_named(agreement_code="agreement"):
+        flow = services.flow_create(actor=user, partnership=partnership, **data)
     return Status(201, _flow(user, code, flow.code))
 
 
@@ -957,7 +967,7 @@ def flow_edit(request, code: UUID, flow_code: UUID, payload: FlowPatch):
         changes["assessment"] = _flow_assessment(user, partnership, changes["assessment"])
     if "agreement" in changes:
         changes["agreement_code"] = changes.pop("agreement")
-    with _state(), transaction.atomic():
+    with _state(), _fields_named(agreement_code="agreement"), transaction.atomic():
         if changes:
             services.flow_update(actor=user, flow=flow, **changes)
         if status == FlowStatus.ENDED and flow.status != FlowStatus.ENDED:
@@ -1024,8 +1034,10 @@ def register_art30(
 # Search and settings ----------------------------------------------------------------------------------
 
 
-class SearchParams(LimitOffsetPagination.Input):
-    q: str = ""
+class SearchParams(Schema):
+    q: str = Field("", max_length=500, description="Words to find.")
+    limit: int = Field(20, ge=1, le=SEARCH_MAX)
+    offset: int = Field(0, ge=0, le=settings.NINJA_PAGINATION_MAX_OFFSET)
     kind: SearchKindValue | None = None  # type: ignore[valid-type]
 
 
@@ -1037,8 +1049,6 @@ class SearchParams(LimitOffsetPagination.Input):
     "request. Only what you may see is ever found. Page with `limit` and `offset` while `has_more`.",
 )
 def search_index(request, code: UUID, params: Query[SearchParams]):
-    from safepact.exchange import search
-
     user = request.auth
     partnership = get_partnership_for_user(user, code)
     page = search.search(

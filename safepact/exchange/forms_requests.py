@@ -165,6 +165,7 @@ class RequestFilterForm(forms.Form):
         ("all", _("All requests I may see")),
         ("sent", _("Sent by my organisation")),
         ("received", _("Received by my organisation")),
+        ("mine", _("Asked by me")),
     ]
     box = forms.ChoiceField(label=_("Show"), choices=BOXES, required=False)
     status = forms.ChoiceField(

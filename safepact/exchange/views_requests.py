@@ -56,7 +56,6 @@ from safepact.exchange.models import (
     InformationRequest,
     RecipientStatus,
     RequestStatus,
-    Risk,
     Safe,
 )
 from safepact.lib import clock
@@ -370,7 +369,8 @@ def _request_context(request, item, *, answer_form=None, decline_form=None) -> d
         "may_relabel": perms.can_edit_item(membership, item),
         "may_see_access_log": perms.can_edit_item(membership, item) and item.tlp in RESTRICTED,
         "may_hold": perms.can_hold(membership),
-        "hold_form": LegalHoldForm(initial={"hold": "0" if item.legal_hold else "1"}),
+        # Its own ids: the decline form on the same page has a "reason" too.
+        "hold_form": LegalHoldForm(auto_id="hold-%s", initial={"hold": "0" if item.legal_hold else "1"}),
     }
 
 
@@ -641,7 +641,6 @@ def _assessment_context(request, assessment, *, form=None, decision_form=None) -
         "linked_visible": linked_visible,
         "may_decide": may_decide,
         "decision_form": decision_form or (DecisionForm() if may_decide else None),
-        "risks": dict(Risk.choices),
         "approved": assessment.status
         in (AssessmentStatus.APPROVED, AssessmentStatus.APPROVED_WITH_CONDITIONS),
     }

@@ -42,7 +42,13 @@ class Cast:
 def make_cast(world, *, second_coordinator: bool = False) -> Cast:
     a = world.partnership_a
     dealer = make_user("dealer@shop.example", "Dina Dealer")
-    add_member(coordinator=world.coordinator, partnership=a, user=dealer, role="member", organisation=world.org_shop_a)
+    add_member(
+        coordinator=world.coordinator,
+        partnership=a,
+        user=dealer,
+        role="member",
+        organisation=world.org_shop_a,
+    )
     garage = make_user("garage@garage.example", "Gus Garage")
     membership = add_member(
         coordinator=world.coordinator,

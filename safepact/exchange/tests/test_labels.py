@@ -170,3 +170,36 @@ def test_search_follows_the_new_label(world):
 def test_label_change_refuses_other_kinds(world):
     with pytest.raises(TypeError):
         label_change(actor=world.member, item=world.partnership_a, tlp="green")
+
+
+def test_information_request_relabel(world):
+    """Requests are relabelled by their requester or a coordinator (the REQUESTS part owns their services;
+    the row is made directly here)."""
+    from datetime import date
+
+    from safepact.exchange.models import InformationRequest
+    from safepact.partnerships.models import Partner
+
+    request = InformationRequest.objects.create(
+        partnership=world.partnership_a,
+        requester_partner=Partner.objects.get(partnership=world.partnership_a, organisation=world.org_city_a),
+        title="Last owner of engine 4711",
+        question="q",
+        purpose="p",
+        legal_basis="public_task",
+        deadline=date(2030, 1, 1),
+        tlp="amber",
+        created_by=world.member,
+    )
+    request.recipient_organisations.set([world.org_city_a, world.org_police_a])
+    with pytest.raises(PermissionDenied):
+        label_change(actor=world.viewer, item=request, tlp="red", recipient_people=[world.member])
+    label_change(
+        actor=world.member, item=request, tlp="red", recipient_people=[world.coordinator, world.member]
+    )
+    request.refresh_from_db()
+    assert request.tlp == "red" and not request.recipient_organisations.exists()
+    (event,) = audit_events("exchange.request.relabelled")
+    assert event.before["tlp"] == "amber" and event.after["tlp"] == "red"
+    assert "4711" not in event.target_label
+    assert not may_see(world.viewer, request)

@@ -84,9 +84,7 @@ def test_register_lists_flows_with_parties_and_due_reviews(client, world):
         body = page.content.decode()
         assert "Engines: dealer records" in body and "Shop cameras" in body
         assert ("Add a data flow" in body) is coordinator
-    rows = {
-        flow.code: body.split(f'data-flow="{flow.code}"')[1].split("</tr>")[0] for flow in (soon, later)
-    }
+    rows = {flow.code: body.split(f'data-flow="{flow.code}"')[1].split("</tr>")[0] for flow in (soon, later)}
     assert 'data-review-due="true"' in rows[soon.code] and "review due soon" in rows[soon.code]
     assert "review due" not in rows[later.code]
     assert "Polisen Malmö: Controller" in rows[soon.code] and "Malmö stad: Processor" in rows[soon.code]
@@ -100,7 +98,10 @@ def test_a_coordinator_adds_a_flow_with_parties(client, world):
     page = client.get(url(world, "flow_new"))
     assert page.status_code == 200
     assert page.content.decode().count("parties-") > 3  # one row per active partner
-    parties = {world.org_police_a.pk: ("controller", "receives"), world.org_shop_a.pk: ("processor", "provides")}
+    parties = {
+        world.org_police_a.pk: ("controller", "receives"),
+        world.org_shop_a.pk: ("processor", "provides"),
+    }
     response = client.post(url(world, "flow_new"), flow_data(world, parties))
     flow = DataFlow.objects.get()
     assert response.status_code == 302 and response["Location"] == url(world, "flow", flow.code)
@@ -138,7 +139,10 @@ def test_a_coordinator_edits_and_ends_a_flow(client, world):
     assert response.status_code == 302
     flow = reload(flow)
     assert flow.title == "Engines v2"
-    assert {p.partner.organisation_id for p in flow.parties.all()} == {world.org_police_a.pk, world.org_shop_a.pk}
+    assert {p.partner.organisation_id for p in flow.parties.all()} == {
+        world.org_police_a.pk,
+        world.org_shop_a.pk,
+    }
     # Ending needs the tick box.
     client.post(url(world, "flow_end", flow.code), {})
     assert reload(flow).status == FlowStatus.ACTIVE
@@ -182,7 +186,9 @@ def test_art30_csv_for_an_organisation(client, world):
 def test_art30_pdf(client, world):
     make_flow(world)
     client.force_login(world.coordinator)
-    response = client.get(url(world, "art30"), {"organisation": str(world.org_police_a.code), "format": "pdf"})
+    response = client.get(
+        url(world, "art30"), {"organisation": str(world.org_police_a.code), "format": "pdf"}
+    )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
 
@@ -193,9 +199,16 @@ def test_art30_members_export_their_own_organisation_only(client, world):
     page = client.get(url(world, "art30"))
     offered = [str(value) for value, _label in page.context["form"].fields["organisation"].choices if value]
     assert offered == [str(world.org_city_a.code)]
-    response = client.get(url(world, "art30"), {"organisation": str(world.org_police_a.code), "format": "csv"})
+    response = client.get(
+        url(world, "art30"), {"organisation": str(world.org_police_a.code), "format": "csv"}
+    )
     assert response.status_code == 400 and "organisation" in response.context["form"].errors
-    assert client.get(url(world, "art30"), {"organisation": str(world.org_city_a.code), "format": "xml"}).status_code == 400
+    assert (
+        client.get(
+            url(world, "art30"), {"organisation": str(world.org_city_a.code), "format": "xml"}
+        ).status_code
+        == 400
+    )
     assert not audit_events("exchange.art30.exported")
     ok = client.get(url(world, "art30"), {"organisation": str(world.org_city_a.code), "format": "csv"})
     assert ok.status_code == 200
@@ -207,7 +220,12 @@ def test_art30_members_export_their_own_organisation_only(client, world):
 def test_subject_access_finds_visible_items_only(client, world):
     shown = make_post(world, world.coordinator, title="Theft at the marina", body="Erik Svensson was seen.")
     hidden = make_post(
-        world, world.member, tlp="amber", orgs=[world.org_city_a], title="City note", body="erik svensson again"
+        world,
+        world.member,
+        tlp="amber",
+        orgs=[world.org_city_a],
+        title="City note",
+        body="erik svensson again",
     )
     client.force_login(world.coordinator)
     page = client.get(url(world, "subject_access"))
@@ -237,7 +255,12 @@ def test_subject_access_export_asks_for_the_password_then_exports(client, world)
 
 
 def test_subject_access_is_for_coordinators(client, world):
-    for person, status in ((world.member, 403), (world.viewer, 403), (world.outsider, 404), (world.coordinator_b, 404)):
+    for person, status in (
+        (world.member, 403),
+        (world.viewer, 403),
+        (world.outsider, 404),
+        (world.coordinator_b, 404),
+    ):
         client.force_login(person)
         assert client.get(url(world, "subject_access"), {"term": "Erik"}).status_code == status
         with_sudo(client)
@@ -260,7 +283,9 @@ def test_a_coordinator_sets_and_lifts_a_legal_hold(client, world):
         url(world, "legal_hold", "post", post.code), {"hold": "1", "reason": "Case 2025-17 at the court"}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("exchange:post", kwargs={"code": world.partnership_a.code, "post": post.code})
+    assert response["Location"] == reverse(
+        "exchange:post", kwargs={"code": world.partnership_a.code, "post": post.code}
+    )
     post = reload(post)
     assert post.legal_hold and post.legal_hold_reason == "Case 2025-17 at the court"
     back = url(world, "posts")
@@ -268,7 +293,8 @@ def test_a_coordinator_sets_and_lifts_a_legal_hold(client, world):
     assert response["Location"] == back and not reload(post).legal_hold
     # An unsafe "next" is ignored.
     response = client.post(
-        url(world, "legal_hold", "post", post.code), {"hold": "1", "reason": "x", "next": "https://evil.example/"}
+        url(world, "legal_hold", "post", post.code),
+        {"hold": "1", "reason": "x", "next": "https://evil.example/"},
     )
     assert response["Location"].startswith("/p/")
 
@@ -280,7 +306,9 @@ def test_legal_hold_on_a_request_and_an_answer(client, world):
     client.force_login(world.coordinator)
     page = client.get(url(world, "request", request.code))
     assert b'id="legal-hold"' in page.content
-    response = client.post(url(world, "legal_hold", "request", request.code), {"hold": "1", "reason": "Case 7"})
+    response = client.post(
+        url(world, "legal_hold", "request", request.code), {"hold": "1", "reason": "Case 7"}
+    )
     assert response["Location"] == url(world, "request", request.code) and reload(request).legal_hold
     response = client.post(url(world, "legal_hold", "answer", answer.code), {"hold": "1", "reason": "Case 7"})
     assert response["Location"] == url(world, "request", request.code) + f"#answer-{answer.code}"
@@ -292,15 +320,27 @@ def test_legal_hold_access(client, world):
     hidden = make_post(world, world.member, tlp="amber", orgs=[world.org_city_a], title="Not for the police")
     client.force_login(world.member)
     assert client.get(url(world, "legal_hold", "post", post.code)).status_code == 403
-    assert client.post(url(world, "legal_hold", "post", post.code), {"hold": "1", "reason": "x"}).status_code == 403
+    assert (
+        client.post(url(world, "legal_hold", "post", post.code), {"hold": "1", "reason": "x"}).status_code
+        == 403
+    )
     client.force_login(world.viewer)
-    assert client.post(url(world, "legal_hold", "post", post.code), {"hold": "1", "reason": "x"}).status_code == 403
+    assert (
+        client.post(url(world, "legal_hold", "post", post.code), {"hold": "1", "reason": "x"}).status_code
+        == 403
+    )
     for person in (world.outsider, world.coordinator_b):
         client.force_login(person)
-        assert client.post(url(world, "legal_hold", "post", post.code), {"hold": "1", "reason": "x"}).status_code == 404
+        assert (
+            client.post(url(world, "legal_hold", "post", post.code), {"hold": "1", "reason": "x"}).status_code
+            == 404
+        )
     client.force_login(world.coordinator)
     # A label that keeps the item from the coordinator hides it here too; unknown kinds are not found.
-    assert client.post(url(world, "legal_hold", "post", hidden.code), {"hold": "1", "reason": "x"}).status_code == 404
+    assert (
+        client.post(url(world, "legal_hold", "post", hidden.code), {"hold": "1", "reason": "x"}).status_code
+        == 404
+    )
     assert client.get(url(world, "legal_hold", "meeting", post.code)).status_code == 404
     assert not Post.objects.filter(legal_hold=True).exists()
 
@@ -326,7 +366,9 @@ def test_outsiders_get_404_on_every_register_page(client, world):
     for person in (world.outsider, world.coordinator_b):
         client.force_login(person)
         for method, address in pages:
-            response = getattr(client, method)(address, {"confirm": "on", "term": "Erik"} if method == "post" else None)
+            response = getattr(client, method)(
+                address, {"confirm": "on", "term": "Erik"} if method == "post" else None
+            )
             assert response.status_code == 404, (person, address)
     assert reload(flow).status == FlowStatus.ACTIVE
     assert partner(a, world.org_police_a)  # untouched

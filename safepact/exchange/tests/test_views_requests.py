@@ -564,3 +564,23 @@ def test_a_draft_is_hidden_from_the_addressed_organisations(client, world, cast)
     client.force_login(world.member)  # the city is addressed, but the draft is not sent
     assert client.get(url(world, "request", draft.code)).status_code == 404
     assert client.post(url(world, "request_submit", draft.code)).status_code == 404
+
+
+def test_request_page_ids_are_unique_with_every_form_on_it(client, world, cast):
+    """A coordinator of an addressed organisation sees the answer, decline and legal-hold forms at once."""
+    import re
+    from collections import Counter
+
+    request = make_request(world, cast, actor=world.member, partners=[cast.police], tlp="green")
+    services.request_submit(actor=world.member, request=request)
+    client.force_login(world.coordinator)
+    page = client.get(url(world, "request", request.code))
+    body = page.content.decode()
+    for marker in ('id="answer-form"', 'id="decline-form"', 'id="legal-hold"'):
+        assert marker in body
+    repeated = [name for name, count in Counter(re.findall(r'\bid="([^"]+)"', body)).items() if count > 1]
+    assert repeated == []
+    # Every form control has a label.
+    for control in re.findall(r'<(?:input|select|textarea)\b[^>]*\bid="([^"]+)"', body):
+        if control != "language-select":
+            assert f'for="{control}"' in body, control
