@@ -768,7 +768,7 @@ def five_safes_questions(request, code: UUID, lang: Literal["en", "nl"] | None =
 
     get_partnership_for_user(request.auth, code)
     questions = five_safes.question_set(None)
-    language = five_safes.language_of(lang or getattr(request, "LANGUAGE_CODE", None))
+    language = five_safes.language_of(lang)  # default: the language of the request (yours)
     return {
         "version": questions.version,
         "language": language,

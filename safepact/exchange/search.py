@@ -13,17 +13,21 @@ Markdown rendered and stripped); a post's title and text, a document's title, de
 and file names, a request's title, question and purpose. Answers are never indexed: they are labelled
 separately and a search that matched them would tell a requester's colleagues what was answered.
 
-Reading: ``search(user=..., query=...)``. Visibility is the item's, not the entry's: each entry is joined
-to its post, document or request, and only the rows ``partnerships.tlp.visible_to`` lets through (the TLP
-rule and the confidentiality gate) in the searcher's own partnerships come back. A relabelled item is
-therefore found (or hidden) at once, whether or not it was re-indexed. The searcher's words are reduced
-to letters and digits and each is quoted, so no input is read as query syntax; the last word also matches
-as a prefix ("burg" finds "burglary"). The page is one query (plus one for the searcher's partnerships),
-whatever it finds.
+Reading: ``search(user=..., query=...)``. Visibility is the item's, not the entry's: an entry counts only
+if its post, document or request is among what ``partnerships.tlp.visible_to`` lets the searcher see (the
+TLP rule and the confidentiality gate) in the searcher's own partnerships (CLEAR items of other
+partnerships are not searched). A relabelled item is therefore found, or hidden, at once. The searcher's
+words are reduced to letters and digits and each is quoted, so nothing typed is read as query syntax;
+all words must occur, the last one also as the beginning of a word ("burg" finds "burglary").
 
-Speed (``bench/exchange_search.py``, ``docs/benchmarks.md``): on SQLite the statement is written so that
-FTS5 hands its matches out in rank order and the visibility test runs on them one by one, stopping as
-soon as the page is full, instead of testing every match of a common word before sorting.
+Ranking and speed (``bench/exchange_search.py``, figures in ``docs/benchmarks.md``): bm25 (SQLite) or
+``ts_rank`` (PostgreSQL), a word in the title counting more, then the newest item. What is ranked is the
+``WINDOW`` (1,000) newest matches the searcher may see: all of them for nearly every search that names
+something (a person, a plate, a serial number, a street), the newest thousand for a word found in
+thousands of items. Ranking every match first would cost about 4 microseconds a match on SQLite before
+any visibility test (0.4 s for a word found in all of 100,000 posts); instead FTS5 hands out its matches
+newest first, visibility is tested on them one by one, and the statement stops at ``WINDOW``. Pages are
+slices of that one ranking, so paging is consistent and ends at ``WINDOW`` results.
 """
 
 import html
@@ -33,9 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Exists, FloatField, OuterRef, Q
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 
 from safepact.exchange.models import Document, InformationRequest, ItemKind, Post, SearchEntry
@@ -72,9 +74,10 @@ MAX_TERM_LENGTH = 40
 #: The last word matches as a prefix from this length on (a one-letter prefix matches nearly everything).
 PREFIX_FROM = 3
 MAX_LIMIT = 100
-#: How many of the newest visible matches are ranked (see ``search``).
+#: How many of the newest matches the searcher may see are ranked and paged (see the module docstring).
 WINDOW = 1000
-VECTOR = '"exchange_searchentry"."search_vector"'
+#: The PostgreSQL text search configuration (migration ``exchange.0002_search``).
+PG_CONFIG = "safepact_search"
 SNIPPET_CHARS = 220
 WORD = re.compile(r"[^\W_]+")
 
@@ -152,11 +155,11 @@ def index_item(item) -> SearchEntry:
 
 def unindex_item(item) -> None:
     """Remove the entry of ``item`` (deleting the item removes it as well, by cascade)."""
-    kind = _entry_fields_kind(item)
+    kind = _kind_of(item)
     SearchEntry.objects.filter(**{FIELDS[kind]: item.pk}).delete()
 
 
-def _entry_fields_kind(item) -> str:
+def _kind_of(item) -> str:
     for kind, model in MODELS.items():
         if isinstance(item, model):
             return kind
@@ -233,18 +236,60 @@ def _postgres_tsquery(terms: list[str], prefix: bool) -> str:
     return " & ".join(quoted)
 
 
-def _visible(user, kinds, partnership_ids) -> Q:
-    """A condition on ``SearchEntry``: its item is of one of ``kinds`` and the user may see it."""
-    condition = Q(pk__in=[])
+def _visible_items_sql(user, kind, partnership_ids) -> tuple[str, list]:
+    """SQL (and parameters) of the ids of the items of ``kind`` in ``partnership_ids`` that ``user`` may see:
+    ``visible_to`` on the item's own model, compiled, as column ``search_item_id``."""
+    items = visible_to(user, MODELS[kind].objects.filter(partnership_id__in=partnership_ids))
+    sql, params = items.values(search_item_id=F("pk")).query.sql_with_params()
+    return sql, list(params)
+
+
+def _candidates(user, *, match: str, kinds, partnership_ids, window: int) -> list[tuple]:
+    """``(entry id, score, item created)`` of the ``window`` newest matches ``user`` may see, newest entry
+    first (entries are written as items are made). Lower scores are better.
+
+    One statement. Visibility is ``EXISTS`` over the kind's compiled ``visible_to`` query, which both
+    databases turn into a look-up of the one item by its key. On SQLite, ordered by ``rowid`` alone, FTS5
+    hands out the matches newest first and the statement stops once ``window`` have passed; bm25 is
+    computed for those rows only.
+    """
+    q = connection.ops.quote_name
+    entry = q(SearchEntry._meta.db_table)
+    joins, created, visible, params = [], [], [], []
     for kind in kinds:
-        items = visible_to(
-            user,
-            MODELS[kind].objects.filter(
-                pk=OuterRef(FIELDS[kind] + "_id"), partnership_id__in=partnership_ids
-            ),
-        )
-        condition |= Q(kind=kind) & Exists(items)
-    return condition
+        table, column, alias = q(MODELS[kind]._meta.db_table), q(FIELDS[kind] + "_id"), q("search_" + kind)
+        joins.append(f"LEFT JOIN {table} {alias} ON {alias}.{q('id')} = {entry}.{column}")
+        created.append(f"{alias}.{q('created_at')}")
+        items_sql, items_params = _visible_items_sql(user, kind, partnership_ids)
+        item_id = f"{q('v')}.{q('search_item_id')}"
+        # Only names from the models' metadata and SQL Django compiled go into the text; values are parameters.
+        exists = f"EXISTS (SELECT 1 FROM ({items_sql}) {q('v')} WHERE {item_id} = {entry}.{column})"  # noqa: S608
+        visible.append(f"({entry}.{q('kind')} = %s AND {exists})")
+        params += [kind.value, *items_params]
+    if connection.vendor == "postgresql":
+        vector = f"{entry}.{q('search_vector')}"
+        score = f"-ts_rank({vector}, to_tsquery('{PG_CONFIG}', %s))"
+        source, matches = entry, f"{vector} @@ to_tsquery('{PG_CONFIG}', %s)"
+        order, head = f"{entry}.{q('id')} DESC", [match, match]
+    else:
+        score = "bm25(exchange_search_fts, 2.0, 1.0)"
+        source = f"exchange_search_fts JOIN {entry} ON {entry}.{q('id')} = exchange_search_fts.rowid"
+        matches, order, head = "exchange_search_fts MATCH %s", "exchange_search_fts.rowid DESC", [match]
+    in_partnerships = ", ".join(["%s"] * len(partnership_ids))
+    created_at = created[0] if len(created) == 1 else f"COALESCE({', '.join(created)})"
+    statement = " ".join(
+        [
+            f"SELECT {entry}.{q('id')}, {score}, {created_at}",
+            f"FROM {source}",
+            *joins,
+            f"WHERE {matches} AND {entry}.{q('partnership_id')} IN ({in_partnerships})",
+            f"AND ({' OR '.join(visible)})",
+            f"ORDER BY {order} LIMIT %s",
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*head, *partnership_ids, *params, window])
+        return cursor.fetchall()
 
 
 def search(*, user, query: str, partnership=None, kinds=None, limit: int = 20, offset: int = 0) -> SearchPage:
@@ -252,14 +297,17 @@ def search(*, user, query: str, partnership=None, kinds=None, limit: int = 20, o
 
     ``partnership`` narrows to one partnership (one the user is in; any other gives an empty page);
     ``kinds`` to some of ``SEARCH_KINDS``. Never raises on what was typed: an empty or unusable query
-    gives an empty page. Three queries whatever it finds: the searcher's partnerships, the ranked
-    candidates, the page's items.
+    gives an empty page. Three queries whatever it finds: the searcher's partnerships, the candidates,
+    the page's items.
+
+    Ranked: the ``WINDOW`` newest matches the user may see (see the module's docstring); an ``offset``
+    beyond them gives an empty page.
     """
     terms = query_terms(query)
     wanted = [kind for kind in SEARCH_KINDS if kinds is None or kind in kinds]
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
-    if not terms or not wanted:
+    if not terms or not wanted or offset >= WINDOW:
         return SearchPage()
     partnership_ids = list(partnerships_for(user).values_list("pk", flat=True))
     if partnership is not None:
@@ -267,53 +315,32 @@ def search(*, user, query: str, partnership=None, kinds=None, limit: int = 20, o
     if not partnership_ids:
         return SearchPage()
     prefix = len(terms[-1]) >= PREFIX_FROM
-    window = max(WINDOW, offset + limit + 1)
-    matches = (
-        SearchEntry.objects.filter(partnership_id__in=partnership_ids, kind__in=wanted)
-        .filter(_visible(user, wanted, partnership_ids))
-        .annotate(item_created_at=Coalesce(*(FIELDS[kind] + "__created_at" for kind in wanted)))
+    match = (
+        _postgres_tsquery(terms, prefix)
+        if connection.vendor == "postgresql"
+        else _sqlite_match(terms, prefix)
     )
-    if connection.vendor == "postgresql":
-        candidates = _postgres_candidates(matches, _postgres_tsquery(terms, prefix), window)
-    else:
-        candidates = _sqlite_candidates(matches, _sqlite_match(terms, prefix), window)
-    # Best score first (lower is better), then the newest item, then the newest entry.
-    candidates.sort(key=lambda row: (row[1], -row[2].timestamp(), -row[0]))
+    candidates = _candidates(
+        user,
+        match=match,
+        kinds=wanted,
+        partnership_ids=partnership_ids,
+        window=WINDOW,
+    )
+    # Best score first, then the newest item, then the newest entry (stable sorts, last key first; the
+    # creation times come as text from SQLite, which sorts as the times do).
+    candidates.sort(key=lambda row: row[0], reverse=True)
+    candidates.sort(key=lambda row: row[2], reverse=True)
+    candidates.sort(key=lambda row: row[1])
     page_ids = [row[0] for row in candidates[offset : offset + limit]]
-    entries = SearchEntry.objects.filter(pk__in=page_ids).select_related("partnership", *map(FIELDS.get, wanted))
-    by_id = {entry.pk: entry for entry in entries} if page_ids else {}
+    if not page_ids:
+        return SearchPage()
+    entries = SearchEntry.objects.filter(pk__in=page_ids).select_related(
+        "partnership", *map(FIELDS.get, wanted)
+    )
+    by_id = {entry.pk: entry for entry in entries}
     results = [_result(by_id[pk], terms, prefix) for pk in page_ids if pk in by_id]
     return SearchPage(results=results, has_more=len(candidates) > offset + limit)
-
-
-def _sqlite_candidates(matches, match: str, window: int) -> list[tuple[int, float, datetime]]:
-    """``(entry id, bm25, item created)`` of the ``window`` newest visible matches.
-
-    Ordered by ``rowid`` alone, FTS5 hands out its matches newest entry first and SQLite tests visibility
-    on them one by one, stopping at ``window``; bm25 is computed for those rows only. (Ranking every
-    match of a common word costs about 4 microseconds a match before any visibility test: 0.4 s for a
-    word in all 100,000 posts.)
-    """
-    queryset = matches.extra(  # noqa: S610 - constant SQL; the match expression is a parameter
-        tables=["exchange_search_fts"],
-        where=["exchange_search_fts.rowid = exchange_searchentry.id", "exchange_search_fts MATCH %s"],
-        params=[match],
-        select={"search_score": "bm25(exchange_search_fts, 2.0, 1.0)"},
-        order_by=["-exchange_search_fts.rowid"],
-    )
-    return list(queryset.values_list("pk", "search_score", "item_created_at")[:window])
-
-
-def _postgres_candidates(matches, tsquery: str, window: int) -> list[tuple[int, float, datetime]]:
-    """As ``_sqlite_candidates``, with ``-ts_rank`` (title weight A, text B) as the score."""
-    condition = RawSQL(
-        f"{VECTOR} @@ to_tsquery('safepact_search', %s)", [tsquery], output_field=BooleanField()
-    )
-    score = RawSQL(
-        f"-ts_rank({VECTOR}, to_tsquery('safepact_search', %s))", [tsquery], output_field=FloatField()
-    )
-    queryset = matches.alias(search_match=condition).filter(search_match=True).annotate(search_score=score)
-    return list(queryset.order_by("-pk").values_list("pk", "search_score", "item_created_at")[:window])
 
 
 def _result(entry: SearchEntry, terms: list[str], prefix: bool) -> SearchResult:

@@ -74,10 +74,9 @@ from safepact.partnerships.selectors import (
 PER_PAGE = 25
 #: The register highlights a flow whose review date is this close (or past); the reminders use the same.
 REVIEW_SOON_DAYS = 30
-#: States from which the requester or a coordinator may close a request.
-CLOSABLE = (RequestStatus.SENT, RequestStatus.ANSWERED, RequestStatus.DECLINED, RequestStatus.OVERDUE)
-#: States in which the requester may still change the request.
-EDITABLE = (RequestStatus.DRAFT, RequestStatus.AWAITING_ASSESSMENT)
+#: States from which the requester or a coordinator may close a request; in which the requester may change it.
+CLOSABLE = services.CLOSABLE_STATES
+EDITABLE = services.EDITABLE_STATES
 HOLD_KINDS = ("post", "document", "request", "answer")
 
 
@@ -169,9 +168,10 @@ def _upload_help(partnership) -> str:
 # Information requests: list ---------------------------------------------------------------------------
 
 
-def _decorate_request(item, today) -> None:
-    item.is_overdue = item.status == RequestStatus.OVERDUE or (
-        item.status in OPEN_STATES and item.deadline < today and item.status != RequestStatus.ANSWERED
+def _is_overdue(item, today) -> bool:
+    """Overdue (the daily job marks it the day after the deadline), or sent and past its deadline today."""
+    return item.status == RequestStatus.OVERDUE or (
+        item.status == RequestStatus.SENT and item.deadline < today
     )
 
 
@@ -191,7 +191,7 @@ def request_list(request, code):
     page.object_list = list(page.object_list)
     today = clock.today()
     for item in page.object_list:
-        _decorate_request(item, today)
+        item.is_overdue = _is_overdue(item, today)
     context = {
         "partnership": partnership,
         "membership": membership,
@@ -357,8 +357,7 @@ def _request_context(request, item, *, answer_form=None, decline_form=None) -> d
         if assessment is not None and assessment.status == AssessmentStatus.REJECTED and is_requester
         else "",
         "is_requester": is_requester,
-        "is_overdue": item.status == RequestStatus.OVERDUE
-        or (item.status == RequestStatus.SENT and item.deadline < clock.today()),
+        "is_overdue": _is_overdue(item, clock.today()),
         "may_submit": is_requester and item.status == RequestStatus.DRAFT,
         "may_edit": is_requester and item.status in EDITABLE,
         "may_respond": may_respond,

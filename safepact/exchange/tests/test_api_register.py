@@ -70,9 +70,11 @@ def test_coordinator_records_changes_and_ends_a_flow(client_for, world):
     response = call(client, "patch", url, {"status": "ended"})
     assert response.status_code == 200 and response.json()["status"] == "ended"
     assert AuditEvent.objects.filter(action="exchange.flow.ended").count() == 1
-    for body in ({"retention": "Forever"}, {"status": "active"}, {"status": "ended"}):
+    for body in ({"retention": "Forever"}, {"status": "active"}):
         response = call(client, "patch", url, body)
         assert response.status_code == 409 and response.json()["code"] == "conflict", body
+    assert call(client, "patch", url, {"status": "ended"}).status_code == 200  # ended already: nothing to do
+    assert AuditEvent.objects.filter(action="exchange.flow.ended").count() == 1
     assert DataFlow.objects.get(code=flow["code"]).retention == "One year"
 
 
@@ -261,6 +263,9 @@ def test_questions_follow_the_language_of_the_request(client_for, world):
     english = client.get(url).json()
     assert english["language"] == "en" and len(english["questions"]) == 5
     assert english["questions"][0]["safe"] == "people" and english["questions"][0]["question"]
-    dutch = client.get(url, HTTP_ACCEPT_LANGUAGE="nl").json()
+    world.viewer.language = "nl"
+    world.viewer.save(update_fields=["language"])
+    dutch = client.get(url).json()
     assert dutch["language"] == "nl" and dutch["title"] != english["title"]
+    assert client.get(url, {"lang": "en"}).json()["title"] == english["title"]
     assert client.get(url, {"lang": "fr"}).status_code == 422

@@ -462,3 +462,16 @@ def test_export_holds_only_exportable_posts_and_is_recorded(client_for, world):
         csv.reader(io.StringIO(client_for(world.viewer).post(url("posts_export", world)).content.decode()))
     )
     assert {row[4] for row in rows[1:]} == {"'=HYPERLINK(evil)"}
+
+
+def test_access_log_pages(client_for, world):
+    from safepact.exchange.services import access_record
+
+    post = make_post(world, world.coordinator, tlp="amber", orgs=[world.org_city_a], title="Often read")
+    for _i in range(55):
+        access_record(user=world.member, item=post)
+    client = client_for(world.coordinator)
+    first = page(client.get(url("access_log", world, "post", post.code)))
+    assert "55 recorded accesses." in first and "Page 1 of 2" in first and 'rel="next"' in first
+    second = page(client.get(url("access_log", world, "post", post.code), {"page": 2}))
+    assert "Page 2 of 2" in second and second.count("Mats Member") == 5

@@ -15,7 +15,9 @@ profiles and input, bodies with seats, tasks with assignments) and an agreement 
 versions, a comment in review and a signature (so its PDF and DOCX have a signature page). The partner
 directory is global: a published profile is public by design, an unpublished one of B's organisations is
 one of B's secrets. PDF and DOCX answers are read as documents: the PDF's text, metadata and embedded
-files, every XML part of the DOCX.
+files, every XML part of the DOCX. The information exchange has a post with a file, a document with a
+version, a sent request, a Five Safes assessment, a data flow and settings on both sides; its files are
+downloaded and read.
 """
 
 import csv
@@ -125,7 +127,16 @@ COLLECTIONS = {
     "reports": "report",
     "sections": "section",
     "notifications": "notification",
+    # Exchange: posts and their files, documents, requests, the register's flows.
+    "posts": "post",
+    "files": "attachment",
+    "documents": "document",
+    "requests": "request",
+    "flows": "flow",
 }
+# Collections whose segment another app uses too, as the exchange names them (under ``/exchange/``): its
+# Five Safes assessments and its document versions (by code), not formation's or agreements'.
+EXCHANGE_COLLECTIONS = {"assessments": "five_safes", "versions": "document_version"}
 # A path parameter whose collection segment is shared: named by the parameter itself.
 PARAMETERS = {"commitment_code": "commitment"}
 # Query parameters the probe knows (value None: left out); extra variants to walk for some paths.
@@ -154,7 +165,12 @@ KNOWN_QUERY = {
     "when": None,
     "days_ahead": None,
     "unread": None,
+    # Exchange: the request boxes; the organisation whose Art. 30 records (a code: tried with B's).
+    "box": None,
+    "organisation": None,
 }
+#: A query value naming an object, filled from a side's codes like a path parameter: "{organisation}".
+QUERY_CODE = re.compile(r"\{(\w+)\}")
 VARIANTS = {
     "/api/v1/partnerships/{code}/audit/export": [{"format": "json"}, {"format": "csv"}],
     # Searching the directory for B by name, country or sector finds nothing of B's (unpublished) ones.
@@ -189,6 +205,31 @@ VARIANTS = {
         {"limit": "500", "status": "done"},
     ],
     "/api/v1/notifications": [{"limit": "500"}, {"limit": "500", "unread": "true"}],
+    "/api/v1/partnerships/{code}/exchange/posts": [
+        {"limit": "500"},
+        {"limit": "500", "kind": "warning"},
+        {"limit": "500", "kind": "news"},
+    ],
+    "/api/v1/partnerships/{code}/exchange/requests": [
+        {"limit": "500"},
+        {"limit": "500", "box": "sent"},
+        {"limit": "500", "box": "received"},
+        {"limit": "500", "box": "mine", "status": "sent"},
+    ],
+    # Searching for B's words finds nothing of B's.
+    "/api/v1/partnerships/{code}/exchange/search": [
+        {"q": "Sofielund", "limit": "100"},
+        {"q": "Sofielund", "kind": "post"},
+        {"q": "Horst", "limit": "100"},
+        {"q": "Parkstad laadperron", "kind": "document"},
+    ],
+    "/api/v1/partnerships/{code}/exchange/five-safes/questions": [{}, {"lang": "nl"}],
+    "/api/v1/partnerships/{code}/exchange/register/art30": [
+        {},
+        {"format": "csv"},
+        {"organisation": "{organisation}"},
+        {"organisation": "{organisation}", "format": "pdf"},
+    ],
 }
 PARTNERSHIP_SCOPED = "/api/v1/partnerships/{code}/"
 
@@ -312,13 +353,46 @@ EXPECTED_PATHS = {
     "/api/v1/notifications/read-all",
     "/api/v1/notifications/settings",
     "/api/v1/notifications/{notification_code}/read",
+    # Information exchange: posts, files, documents, requests, Five Safes, the register, search, settings.
+    "/api/v1/partnerships/{code}/exchange/posts",
+    "/api/v1/partnerships/{code}/exchange/exports/posts",
+    "/api/v1/partnerships/{code}/exchange/posts/{post_code}",
+    "/api/v1/partnerships/{code}/exchange/posts/{post_code}/label",
+    "/api/v1/partnerships/{code}/exchange/posts/{post_code}/forward",
+    "/api/v1/partnerships/{code}/exchange/posts/{post_code}/access-log",
+    "/api/v1/partnerships/{code}/exchange/posts/{post_code}/attachments",
+    "/api/v1/partnerships/{code}/exchange/files/{attachment_code}",
+    "/api/v1/partnerships/{code}/exchange/documents",
+    "/api/v1/partnerships/{code}/exchange/documents/{document_code}",
+    "/api/v1/partnerships/{code}/exchange/documents/{document_code}/label",
+    "/api/v1/partnerships/{code}/exchange/documents/{document_code}/versions",
+    "/api/v1/partnerships/{code}/exchange/versions/{version_code}/file",
+    "/api/v1/partnerships/{code}/exchange/requests",
+    "/api/v1/partnerships/{code}/exchange/requests/{request_code}",
+    "/api/v1/partnerships/{code}/exchange/requests/{request_code}/label",
+    "/api/v1/partnerships/{code}/exchange/requests/{request_code}/submit",
+    "/api/v1/partnerships/{code}/exchange/requests/{request_code}/answers",
+    "/api/v1/partnerships/{code}/exchange/requests/{request_code}/decline",
+    "/api/v1/partnerships/{code}/exchange/requests/{request_code}/close",
+    "/api/v1/partnerships/{code}/exchange/five-safes/questions",
+    "/api/v1/partnerships/{code}/exchange/assessments",
+    "/api/v1/partnerships/{code}/exchange/assessments/{assessment_code}",
+    "/api/v1/partnerships/{code}/exchange/assessments/{assessment_code}/answers/{safe}",
+    "/api/v1/partnerships/{code}/exchange/assessments/{assessment_code}/submit",
+    "/api/v1/partnerships/{code}/exchange/assessments/{assessment_code}/decision",
+    "/api/v1/partnerships/{code}/exchange/flows",
+    "/api/v1/partnerships/{code}/exchange/flows/{flow_code}",
+    "/api/v1/partnerships/{code}/exchange/register/art30",
+    "/api/v1/partnerships/{code}/exchange/search",
+    "/api/v1/partnerships/{code}/exchange/settings",
 }
 
 
 @pytest.fixture
-def sides(world):
+def sides(world, settings, tmp_path):
     """Both partnerships with something in every collection: a second member, a pending invitation, and
     formation data of every kind (created through the services, as the coordinators would)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # the exchange's files
     # A: a pending invitation (the member and viewer joined through theirs).
     invitation_a, _ = invitation_create(
         actor=world.coordinator,
@@ -383,6 +457,16 @@ def sides(world):
         source="Subsidie Veilig Ondernemen De Horst",
         note="Beveiligers De Horst",
     )
+    exchange_a = exchange_of(
+        world.coordinator,
+        world.partnership_a,
+        asked=world.membership_member.partner,
+        words="Sofielund",
+        texts=EXCHANGE_A,
+    )
+    exchange_b = exchange_of(
+        world.coordinator_b, world.partnership_b, asked=m_b.partner, words="De Horst", texts=EXCHANGE_B
+    )
     # B's people had notifications of B's meetings and report: one of them is B's secret to try.
     notification_a = (
         Notification.objects.filter(recipient=world.coordinator).first()
@@ -411,6 +495,7 @@ def sides(world):
             **agreements_a,
             **meetings_a,
             **continuity_a,
+            **exchange_a,
             "notification": notification_a.code,
         },
         "B": {
@@ -423,6 +508,7 @@ def sides(world):
             **agreements_b,
             **meetings_b,
             **continuity_b,
+            **exchange_b,
             "notification": notification_b.code,
         },
     }
@@ -778,6 +864,157 @@ def continuity_of(actor, partnership, *, owner, activity, source, note) -> dict:
     return {"activity": item.code, "report": report.code, "section": section.code, "commitment": hours.code}
 
 
+EXCHANGE_A = {
+    "post": "Sofielund exchange: bicycle thefts at the station.",
+    "file": "Sofielund exchange note, platform 2.",
+    "document": "Sofielund exchange lighting plan",
+    "version": "Sofielund exchange plan, first lamp row.",
+    "request": "Sofielund exchange: who sold the outboard engine?",
+    "assessment": "Five Safes: Sofielund exchange camera feed",
+    "flow": "Sofielund exchange shop camera footage",
+}
+EXCHANGE_B = {
+    "post": "Waarschuwing De Horst: inbraakgolf bij laadperron 3.",
+    "file": "Notitie De Horst, laadperron 3 en 4.",
+    "document": "Cameraplan laadperrons De Horst",
+    "version": "Cameraplan De Horst, eerste opzet.",
+    "request": "De Horst: wie kocht de gestolen aanhanger?",
+    "assessment": "Five Safes: camerabeelden De Horst",
+    "flow": "Camerabeelden winkeliers De Horst",
+}
+
+
+def exchange_of(actor, partnership, *, asked, words: str, texts: dict) -> dict:
+    """The information exchange of one side, by its coordinator: a GREEN post with a text file, a GREEN
+    document with a text version, a GREEN request sent to ``asked``, a Five Safes assessment (coordinators
+    read it), a data flow of the coordinator's and ``asked``'s organisations, and the settings."""
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from safepact.exchange import services as exchange_services
+    from safepact.partnerships.selectors import membership_in
+
+    def text_file(name, text):
+        return SimpleUploadedFile(name, f"{text}\n".encode(), content_type="text/plain")
+
+    own = membership_in(actor, partnership).partner
+    post = exchange_services.post_create(
+        actor=actor,
+        partnership=partnership,
+        kind="warning",
+        title=texts["post"],
+        body=f"{texts['post']} {words}",
+        tlp="green",
+        files=[text_file(f"{words.lower().replace(' ', '-')}-note.txt", texts["file"])],
+    )
+    document = exchange_services.document_create(
+        actor=actor,
+        partnership=partnership,
+        title=texts["document"],
+        description=f"{texts['document']}: {words}",
+        tlp="green",
+        upload=text_file(f"{words.lower().replace(' ', '-')}-plan.txt", texts["version"]),
+        note=texts["version"],
+    )
+    request = exchange_services.request_create(
+        actor=actor,
+        partnership=partnership,
+        title=texts["request"],
+        question=f"{texts['request']} ({words})",
+        purpose=f"Trace the thief ({words}).",
+        legal_basis="public_task",
+        national_provision=f"{words} provision 2:7",
+        deadline=clock.today() + timedelta(days=14),
+        tlp="green",
+        recipient_partners=[asked],
+    )
+    request = exchange_services.request_submit(actor=actor, request=request)
+    assessment = exchange_services.assessment_create(
+        actor=actor, partnership=partnership, title=texts["assessment"]
+    )
+    exchange_services.assessment_answer_set(
+        actor=actor, assessment=assessment, safe="people", answer=f"{words}: named officers.", risk="low"
+    )
+    flow = exchange_services.flow_create(
+        actor=actor,
+        partnership=partnership,
+        title=texts["flow"],
+        purpose=f"{texts['flow']}: identify shoplifters.",
+        legal_basis="legitimate_interests",
+        data_subjects=f"Visitors of the shops of {words}",
+        data_categories=["images"],
+        retention=f"28 days ({words})",
+        security_measures=f"Encrypted storage ({words}).",
+        review_on=clock.today() + timedelta(days=90),
+        parties=[(own, "controller", f"receives ({words})"), (asked, "processor", f"provides ({words})")],
+    )
+    exchange_services.settings_update(actor=actor, partnership=partnership, reminder_days=3)
+    return {
+        "post": post.code,
+        "attachment": post.attachments.get().code,
+        "document": document.code,
+        "document_version": document.versions.get().code,
+        "request": request.code,
+        "five_safes": assessment.code,
+        "flow": flow.code,
+    }
+
+
+def exchange_secrets_of_b(b) -> set[str]:
+    """B's exchange: codes, titles, texts, file names and hashes, the register's words."""
+    from safepact.exchange.models import (
+        Answer,
+        Assessment,
+        AssessmentAnswer,
+        Attachment,
+        DataFlow,
+        DataFlowParty,
+        Document,
+        DocumentVersion,
+        InformationRequest,
+        Post,
+        RequestRecipient,
+    )
+
+    found = set(EXCHANGE_B.values())
+    for post in Post.objects.filter(partnership=b):
+        found |= {str(post.code), post.title, post.body}
+    for document in Document.objects.filter(partnership=b):
+        found |= {str(document.code), document.title, document.description}
+    for version in DocumentVersion.objects.filter(document__partnership=b):
+        found |= {str(version.code), version.name, version.sha256, version.note}
+    for attachment in Attachment.objects.filter(post__partnership=b):
+        found |= {str(attachment.code), attachment.name, attachment.sha256}
+    for request in InformationRequest.objects.filter(partnership=b):
+        found |= {
+            str(request.code),
+            request.title,
+            request.question,
+            request.purpose,
+            request.national_provision,
+        }
+    found |= {
+        str(c) for c in RequestRecipient.objects.filter(request__partnership=b).values_list("code", flat=True)
+    }
+    for answer in Answer.objects.filter(partnership=b):
+        found |= {str(answer.code), answer.text}
+    for assessment in Assessment.objects.filter(partnership=b):
+        found |= {str(assessment.code), assessment.title, assessment.conditions, assessment.decision_note}
+    found |= set(AssessmentAnswer.objects.filter(assessment__partnership=b).values_list("answer", flat=True))
+    for flow in DataFlow.objects.filter(partnership=b):
+        found |= {
+            str(flow.code),
+            flow.title,
+            flow.purpose,
+            flow.data_subjects,
+            flow.retention,
+            flow.security_measures,
+        }
+    found |= set(DataFlowParty.objects.filter(flow__partnership=b).values_list("part", flat=True))
+    return found
+
+
 def meeting_secrets_of_b(a, b) -> set[str]:
     """B's meetings, minutes, decisions, action items, participants; B's people's notifications (less the
     generic titles A's people get too)."""
@@ -887,6 +1124,7 @@ def secrets_of_b(world) -> set[str]:
     found |= agreement_secrets_of_b(world.partnership_a, b)
     found |= meeting_secrets_of_b(world.partnership_a, b)
     found |= continuity_secrets_of_b(b)
+    found |= exchange_secrets_of_b(b)
     for profile in DirectoryProfile.objects.filter(organisation__in=private_to_b):
         found |= {str(profile.code), profile.summary, profile.offers, profile.regions, profile.contact_role}
     found.discard("")
@@ -973,6 +1211,8 @@ def _key(segments: list[str], i: int, path: str) -> str | None:
     if match.group(1) in PARAMETERS:
         return PARAMETERS[match.group(1)]
     collection = segments[i - 1]
+    if "exchange" in segments[:i] and collection in EXCHANGE_COLLECTIONS:
+        return EXCHANGE_COLLECTIONS[collection]
     if collection not in COLLECTIONS:
         pytest.fail(
             f"The probe does not know how to fill {segments[i]} in {path}: add its collection "
@@ -989,6 +1229,18 @@ def queries_for(path: str, operation: dict) -> list[dict]:
                 "KNOWN_QUERY (and, if it names an object, a variant that tries B's code in VARIANTS)."
             )
     return VARIANTS.get(path, [{"limit": "500"} if _paginated(operation) else {}])
+
+
+def fill_query(query: dict, codes: dict) -> dict:
+    """The query with every value that names an object ("{organisation}") replaced by that side's code."""
+    return {
+        name: (str(codes[match.group(1)]) if (match := QUERY_CODE.fullmatch(value or "")) else value)
+        for name, value in query.items()
+    }
+
+
+def names_objects(query: dict) -> bool:
+    return any(QUERY_CODE.fullmatch(value or "") for value in query.values())
 
 
 def _paginated(operation) -> bool:
@@ -1132,8 +1384,14 @@ SEEN_BY_EVERYONE = (
     "report",
     "section",
     "commitment",
+    "post",
+    "attachment",
+    "document",
+    "document_version",
+    "request",
+    "flow",
 )
-SEEN_BY_COORDINATORS = ("assessment", "briefing")
+SEEN_BY_COORDINATORS = ("assessment", "briefing", "five_safes")
 # The files (not JSON) are read as what they are: SVG text and attributes, CSV cells.
 FILES_SHOW = {
     "/api/v1/partnerships/{code}/formation/organogram.svg": ("image/svg+xml", "Sofielund steering board"),
@@ -1149,6 +1407,12 @@ FILES_SHOW = {
         "The partners light the alleys of Sofielund.",
     ),
     "/api/v1/partnerships/{code}/meetings.ics": ("text/calendar", "SUMMARY:Sofielund plenary"),
+    # The exchange's files, downloaded.
+    "/api/v1/partnerships/{code}/exchange/files/{attachment_code}": ("text/plain", EXCHANGE_A["file"]),
+    "/api/v1/partnerships/{code}/exchange/versions/{version_code}/file": (
+        "text/plain",
+        EXCHANGE_A["version"],
+    ),
 }
 
 
@@ -1164,6 +1428,7 @@ def test_nothing_of_b_reaches_a_member_of_a(client, world, sides, persona):
     for path, operation in sorted(operations.items()):
         url = fill(path, sides["A"])
         for query in queries_for(path, operation):
+            query = fill_query(query, sides["A"])
             response = client.get(url, query)
             walked.append((path, query, response.status_code))
             # Filled in right: the coordinator reads everything, the member all but coordinator-only pages.
@@ -1192,6 +1457,7 @@ def test_nothing_of_b_reaches_a_member_of_a(client, world, sides, persona):
     expected_of_a |= {"Sofielund covenant", "Sofielund needs more lamps."}
     expected_of_a |= {"Sofielund minutes: the lamps.", "Sofielund lights the alleys.", "Sofielund lamp count"}
     expected_of_a |= {"Sofielund lighting survey", "Sofielund city fund", "Sofielund street team"}
+    expected_of_a |= {EXCHANGE_A[key] for key in ("post", "document", "request", "flow")}
     signatures_of_a = {str(s.code) for s in Signature.objects.filter(agreement__code=sides["A"]["agreement"])}
     assert signatures_of_a
     expected_of_a |= signatures_of_a
@@ -1215,8 +1481,15 @@ def test_codes_of_b_answer_404(client, world, sides, persona):
     before = AuditEvent.objects.count()
     tried = 0
     for path, operation in sorted(operations.items()):
+        # A query naming an object (Art. 30 records of an organisation): A's path, B's object in the query.
+        for query in filter(names_objects, queries_for(path, operation)):
+            response = client.get(fill(path, sides["A"]), fill_query(query, sides["B"]))
+            tried += 1
+            assert response.status_code == 404, (path, query, response.status_code, response.content[:300])
+            assert response.json()["code"] == "not_found"
         for url, unknown_url in attempts_with_b(path, sides):
             for query in queries_for(path, operation):
+                query = fill_query(query, sides["B"])
                 response = client.get(url, query)
                 tried += 1
                 where = (url, response.status_code, response.content[:300])
