@@ -321,7 +321,6 @@ def post_new(request, code: UUID, payload: PostIn):
     return Status(201, _post(user, code, post.code))
 
 
-# Registered before ``posts/{post_code}`` so that "exports" is never read as a post.
 @router.get(
     f"{X}/exports/posts",
     response={200: list[PostExportOut], **READ},

@@ -40,7 +40,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 
-from safepact.exchange.models import Document, InformationRequest, ItemKind, Post, SearchEntry
+from safepact.exchange.models import Document, InformationRequest, ItemKind, Post, RequestStatus, SearchEntry
 from safepact.lib import clock
 from safepact.lib import markdown as md
 from safepact.partnerships.selectors import partnerships_for
@@ -239,7 +239,12 @@ def _postgres_tsquery(terms: list[str], prefix: bool) -> str:
 def _visible_items_sql(user, kind, partnership_ids) -> tuple[str, list]:
     """SQL (and parameters) of the ids of the items of ``kind`` in ``partnership_ids`` that ``user`` may see:
     ``visible_to`` on the item's own model, compiled, as column ``search_item_id``."""
-    items = visible_to(user, MODELS[kind].objects.filter(partnership_id__in=partnership_ids))
+    items = MODELS[kind].objects.filter(partnership_id__in=partnership_ids)
+    if kind == ItemKind.REQUEST:
+        # Only requests that went out are found: a draft (or one awaiting its assessment) is not addressed to
+        # anyone yet, even if a label change indexed it.
+        items = items.exclude(status__in=[RequestStatus.DRAFT, RequestStatus.AWAITING_ASSESSMENT])
+    items = visible_to(user, items)
     sql, params = items.values(search_item_id=F("pk")).query.sql_with_params()
     return sql, list(params)
 

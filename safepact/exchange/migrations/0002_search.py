@@ -7,7 +7,8 @@
 * PostgreSQL: a stored generated ``tsvector`` column ``search_vector`` (title weight A, text weight B) with a
   GIN index, in the text search configuration ``safepact_search``: a copy of ``simple`` that also folds
   accents through the ``unaccent`` dictionary when the role may create that (trusted) extension, and is
-  plain ``simple`` otherwise (with a warning: search then is accent-sensitive).
+  plain ``simple`` otherwise (with a warning: search then is accent-sensitive). ASCII punctuation is
+  turned into spaces first, so both databases split text into the same words.
 
 Raw SQL in a RunPython so each vendor gets its own: regenerating the migrations from the models would drop
 this file, so keep it. A later migration that alters ``SearchEntry`` on SQLite rebuilds the table (Django
@@ -49,10 +50,14 @@ SQLITE_SETUP = (
 )
 
 PG_CONFIG = "safepact_search"
+#: ASCII punctuation becomes a space before PostgreSQL's parser sees the text, so it splits words as
+#: FTS5's unicode61 and ``search.query_terms`` do ("6AW-1024" is "6aw" and "1024", "checklist-v2.pdf" three
+#: words), instead of keeping hyphenated words, file names, e-mail addresses and signed numbers whole.
+PG_WORDS = "regexp_replace(coalesce({column}, ''), '[!-/:-@\\[-`{{-~]+', ' ', 'g')"
 PG_VECTOR = (
     "ALTER TABLE exchange_searchentry ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS ("
-    f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(title, '')), 'A') || "
-    f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, coalesce(text, '')), 'B')) STORED"
+    f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, {PG_WORDS.format(column='title')}), 'A') || "
+    f"setweight(to_tsvector('{PG_CONFIG}'::regconfig, {PG_WORDS.format(column='text')}), 'B')) STORED"
 )
 PG_INDEX = (
     "CREATE INDEX IF NOT EXISTS exchange_search_vector_gin ON exchange_searchentry USING gin (search_vector)"
@@ -68,7 +73,7 @@ def _postgres_config(connection, cursor) -> None:
             cursor.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
             cursor.execute(
                 f"ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG} "
-                "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple"
+                "ALTER MAPPING FOR word, hword, hword_part, numword, numhword, hword_numpart WITH unaccent, simple"
             )
     except DatabaseError as exc:  # no privilege for the extension: search works, accent-sensitive
         logger.warning("Exchange search: no unaccent, search is accent-sensitive (%s).", exc)

@@ -866,18 +866,18 @@ def continuity_of(actor, partnership, *, owner, activity, source, note) -> dict:
 
 EXCHANGE_A = {
     "post": "Sofielund exchange: bicycle thefts at the station.",
-    "file": "Sofielund exchange note, platform 2.",
+    "file": "Sofielund exchange note for platform 2.",
     "document": "Sofielund exchange lighting plan",
-    "version": "Sofielund exchange plan, first lamp row.",
+    "version": "Sofielund exchange plan: the first lamp row.",
     "request": "Sofielund exchange: who sold the outboard engine?",
     "assessment": "Five Safes: Sofielund exchange camera feed",
     "flow": "Sofielund exchange shop camera footage",
 }
 EXCHANGE_B = {
     "post": "Waarschuwing De Horst: inbraakgolf bij laadperron 3.",
-    "file": "Notitie De Horst, laadperron 3 en 4.",
+    "file": "Notitie De Horst bij laadperron 3 en 4.",
     "document": "Cameraplan laadperrons De Horst",
-    "version": "Cameraplan De Horst, eerste opzet.",
+    "version": "Cameraplan De Horst: eerste opzet.",
     "request": "De Horst: wie kocht de gestolen aanhanger?",
     "assessment": "Five Safes: camerabeelden De Horst",
     "flow": "Camerabeelden winkeliers De Horst",
