@@ -340,8 +340,16 @@ def search(*, user, query: str, partnership=None, kinds=None, limit: int = 20, o
     page_ids = [row[0] for row in candidates[offset : offset + limit]]
     if not page_ids:
         return SearchPage()
-    entries = SearchEntry.objects.filter(pk__in=page_ids).select_related(
-        "partnership", *map(FIELDS.get, wanted)
+    related = [FIELDS[kind] for kind in wanted]
+    entries = (
+        SearchEntry.objects.filter(pk__in=page_ids)
+        .select_related("partnership", *related)
+        .only(
+            "kind",
+            "text",
+            "partnership__code",
+            *(f"{name}__{column}" for name in related for column in ("code", "title", "tlp", "created_at")),
+        )
     )
     by_id = {entry.pk: entry for entry in entries}
     results = [_result(by_id[pk], terms, prefix) for pk in page_ids if pk in by_id]
