@@ -333,7 +333,7 @@ def post_export(request, code: UUID):
     partnership = get_partnership_for_user(user, code)
     with transaction.atomic():
         posts = list(selectors.export_posts(user=user, partnership=partnership))
-        services.posts_export_record(actor=user, partnership=partnership, count=len(posts))
+        services.posts_export_record(actor=user, partnership=partnership, count=len(posts), fmt="json")
     return posts
 
 

@@ -1028,8 +1028,8 @@ def settings_update(*, actor, partnership: Partnership, **fields) -> ExchangeSet
 
 
 @transaction.atomic
-def posts_export_record(*, actor, partnership: Partnership, count: int) -> None:
-    """Record that ``actor`` exported ``count`` posts of ``partnership`` as CSV (what they may see and what
+def posts_export_record(*, actor, partnership: Partnership, count: int, fmt: str = "csv") -> None:
+    """Record that ``actor`` exported ``count`` posts of ``partnership`` as ``fmt`` (CSV or JSON: what they may see and what
     may leave the platform: ``selectors.export_posts``). Any member may export; the trail says who did."""
     partnership = _scope(actor, partnership)
     audit_record(
@@ -1037,5 +1037,5 @@ def posts_export_record(*, actor, partnership: Partnership, count: int) -> None:
         action="exchange.post.exported",
         target=partnership,
         partnership=partnership,
-        after={"format": "csv", "count": int(count)},
+        after={"format": fmt, "count": int(count)},
     )
