@@ -237,15 +237,17 @@ def _postgres_tsquery(terms: list[str], prefix: bool) -> str:
 
 
 def _visible_items_sql(user, kind, partnership_ids) -> tuple[str, list]:
-    """SQL (and parameters) of the ids of the items of ``kind`` in ``partnership_ids`` that ``user`` may see:
-    ``visible_to`` on the item's own model, compiled, as column ``search_item_id``."""
+    """SQL and parameters of the items of ``kind`` in ``partnership_ids`` that ``user`` may see
+    (``visible_to`` on the item's own model, compiled): columns ``search_item_id``, ``search_created_at``."""
     items = MODELS[kind].objects.filter(partnership_id__in=partnership_ids)
     if kind == ItemKind.REQUEST:
         # Only requests that went out are found: a draft (or one awaiting its assessment) is not addressed to
         # anyone yet, even if a label change indexed it.
         items = items.exclude(status__in=[RequestStatus.DRAFT, RequestStatus.AWAITING_ASSESSMENT])
-    items = visible_to(user, items)
-    sql, params = items.values(search_item_id=F("pk")).query.sql_with_params()
+    items = visible_to(user, items).order_by()
+    sql, params = items.values(
+        search_item_id=F("pk"), search_created_at=F("created_at")
+    ).query.sql_with_params()
     return sql, list(params)
 
 
@@ -253,47 +255,49 @@ def _candidates(user, *, match: str, kinds, partnership_ids, window: int) -> lis
     """``(entry id, score, item created)`` of the ``window`` newest matches ``user`` may see, newest entry
     first (entries are written as items are made). Lower scores are better.
 
-    One statement. Visibility is ``EXISTS`` over the kind's compiled ``visible_to`` query, which both
-    databases turn into a look-up of the one item by its key. On SQLite, ordered by ``rowid`` alone, FTS5
-    hands out the matches newest first and the statement stops once ``window`` have passed; bm25 is
-    computed for those rows only.
+    One statement: the matching entries of the partnerships, each LEFT JOINed to the visible items of each
+    kind (the compiled ``visible_to`` query, which both databases merge into the join: a look-up of the one
+    item by its key, with the TLP rule as the join's condition); an entry counts when its item came
+    through. Ordered by entry id alone, SQLite's FTS5 hands out the matches newest first and PostgreSQL
+    walks the primary key backwards (or, for a rare word, sorts the few matches the GIN index finds), so
+    the statement stops after ``window`` rows; the score is computed for those rows only.
     """
     q = connection.ops.quote_name
     entry = q(SearchEntry._meta.db_table)
-    joins, created, visible, params = [], [], [], []
+    joins, created, came_through, params = [], [], [], []
     for kind in kinds:
-        table, column, alias = q(MODELS[kind]._meta.db_table), q(FIELDS[kind] + "_id"), q("search_" + kind)
-        joins.append(f"LEFT JOIN {table} {alias} ON {alias}.{q('id')} = {entry}.{column}")
-        created.append(f"{alias}.{q('created_at')}")
+        alias = q("search_" + kind)
         items_sql, items_params = _visible_items_sql(user, kind, partnership_ids)
-        item_id = f"{q('v')}.{q('search_item_id')}"
-        # Only names from the models' metadata and SQL Django compiled go into the text; values are parameters.
-        exists = f"EXISTS (SELECT 1 FROM ({items_sql}) {q('v')} WHERE {item_id} = {entry}.{column})"  # noqa: S608
-        visible.append(f"({entry}.{q('kind')} = %s AND {exists})")
-        params += [kind.value, *items_params]
+        # Only names from the models' metadata and SQL that Django compiled go into the text; values are
+        # parameters.
+        on = f"{alias}.{q('search_item_id')} = {entry}.{q(FIELDS[kind] + '_id')}"
+        joins.append(f"LEFT JOIN ({items_sql}) {alias} ON {on}")
+        created.append(f"{alias}.{q('search_created_at')}")
+        came_through.append(f"{alias}.{q('search_item_id')} IS NOT NULL")
+        params += items_params
     if connection.vendor == "postgresql":
         vector = f"{entry}.{q('search_vector')}"
         score = f"-ts_rank({vector}, to_tsquery('{PG_CONFIG}', %s))"
         source, matches = entry, f"{vector} @@ to_tsquery('{PG_CONFIG}', %s)"
-        order, head = f"{entry}.{q('id')} DESC", [match, match]
+        order, head = f"{entry}.{q('id')} DESC", [match]
     else:
         score = "bm25(exchange_search_fts, 2.0, 1.0)"
         source = f"exchange_search_fts JOIN {entry} ON {entry}.{q('id')} = exchange_search_fts.rowid"
-        matches, order, head = "exchange_search_fts MATCH %s", "exchange_search_fts.rowid DESC", [match]
-    in_partnerships = ", ".join(["%s"] * len(partnership_ids))
+        matches, order, head = "exchange_search_fts MATCH %s", "exchange_search_fts.rowid DESC", []
     created_at = created[0] if len(created) == 1 else f"COALESCE({', '.join(created)})"
+    in_partnerships = ", ".join(["%s"] * len(partnership_ids))
     statement = " ".join(
         [
             f"SELECT {entry}.{q('id')}, {score}, {created_at}",
             f"FROM {source}",
             *joins,
             f"WHERE {matches} AND {entry}.{q('partnership_id')} IN ({in_partnerships})",
-            f"AND ({' OR '.join(visible)})",
+            f"AND ({' OR '.join(came_through)})",
             f"ORDER BY {order} LIMIT %s",
         ]
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*head, *partnership_ids, *params, window])
+        cursor.execute(statement, [*head, *params, match, *partnership_ids, window])
         return cursor.fetchall()
 
 

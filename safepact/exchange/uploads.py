@@ -113,6 +113,16 @@ PROGRAM_SIGNATURES = (
 MARKUP = re.compile(rb"<\s*(!doctype|html|svg|script|\?xml|iframe|object|embed|body|head)\b", re.IGNORECASE)
 #: Office packages with macros are refused.
 MACRO_PARTS = ("vbaproject.bin", "basic/")
+#: Zip bombs: an office package is refused when it has more entries than this, unpacks to more than
+#: ``MAX_UNPACKED`` bytes in all, or holds an entry over ``BOMB_ENTRY`` bytes packed more than ``BOMB_RATIO``
+#: times (real documents stay far below: XML packs some 5 to 20 times, pictures hardly at all). Nothing here
+#: unpacks them, but the recipients' office programs would.
+MAX_ENTRIES = 10_000
+MAX_UNPACKED = 1024 * 1024 * 1024
+BOMB_ENTRY = 10 * 1024 * 1024
+BOMB_RATIO = 100
+#: The OpenDocument ``mimetype`` entry is the media type itself: longer is not an OpenDocument file.
+ODF_MIMETYPE_MAX = 100
 #: The bytes read to sniff the type.
 HEAD = 8192
 #: Characters that are unsafe in a file name offered for download.
@@ -144,9 +154,11 @@ def _extension(name: str) -> str:
 
 
 def clean_file_name(name: str) -> str:
-    """The last part of a path, NFC, without control or reserved characters, at most 255 characters with
+    """The last part of a path, NFC, without control, format or reserved characters, at most 255 characters with
     the extension kept; never empty, never only dots."""
     name = unicodedata.normalize("NFC", str(name or ""))
+    # Format characters (right-to-left override, zero-width spaces) can make "gpj.exe" look like "exe.jpg".
+    name = "".join(char for char in name if unicodedata.category(char) != "Cf")
     name = re.split(r"[/\\]", name)[-1]
     name = UNSAFE_NAME.sub("_", name)
     name = " ".join(name.split()).strip(" .")
@@ -179,6 +191,16 @@ def _check_office(name: str, extension: str, data: bytes) -> None:
         names = archive.namelist()
     except (zipfile.BadZipFile, OSError, ValueError):
         _refuse(name, _("this is not a valid office document."))
+    infos = archive.infolist()
+    if (
+        len(infos) > MAX_ENTRIES
+        or sum(info.file_size for info in infos) > MAX_UNPACKED
+        or any(
+            info.file_size > BOMB_ENTRY and info.file_size > BOMB_RATIO * max(info.compress_size, 1)
+            for info in infos
+        )
+    ):
+        _refuse(name, _("this office document unpacks to far more than its size (a zip bomb)."))
     lowered = [n.lower() for n in names]
     if any(part in n for n in lowered for part in MACRO_PARTS):
         _refuse(name, _("office documents with macros are not allowed."))
@@ -190,9 +212,13 @@ def _check_office(name: str, extension: str, data: bytes) -> None:
         if not any(n.startswith(OOXML_PARTS[extension]) for n in lowered):
             _refuse(name, _("the content does not match the .%(ext)s extension.") % {"ext": extension})
         return
+    mimetype = ""
     try:
-        mimetype = archive.read("mimetype").decode("ascii", "replace").strip() if "mimetype" in names else ""
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, RuntimeError):
+        info = archive.getinfo("mimetype") if "mimetype" in names else None
+        if info is not None and info.file_size <= ODF_MIMETYPE_MAX:
+            with archive.open(info) as entry:  # never more than the entry's few bytes
+                mimetype = entry.read(ODF_MIMETYPE_MAX + 1).decode("ascii", "replace").strip()
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, RuntimeError, EOFError):
         mimetype = ""
     if mimetype != ODF_TYPES[extension]:
         _refuse(name, _("this is a zip archive, not an OpenDocument file (its mimetype entry is missing)."))

@@ -327,6 +327,13 @@ def _request_context(request, item, *, answer_form=None, decline_form=None) -> d
     mine = None
     if membership is not None:
         mine = next((r for r in recipients if r.partner_id == membership.partner_id), None)
+    # Whether (and when) an addressed organisation answered or declined is for the asking side and the
+    # coordinators; another addressed organisation, which may not read that answer, does not learn of it.
+    sees_every_status = can_manage(membership) or (
+        membership is not None and membership.partner_id == item.requester_partner_id
+    )
+    for recipient in recipients:
+        recipient.status_shown = sees_every_status or recipient is mine
     may_respond = (
         mine is not None
         and mine.status == RecipientStatus.PENDING

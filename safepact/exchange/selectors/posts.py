@@ -232,7 +232,8 @@ def get_document_for_user(user, partnership_code, document_code, *, write: bool 
 
 
 def get_attachment_for_user(user, partnership_code, attachment_code) -> Attachment:
-    """A file of a post, request or answer: 404 unless the person may see its owner."""
+    """A file of a post, request or answer: 404 unless the person may see its owner (for a request's or an
+    answer's file: the request as well, which hides drafts from the addressed organisations)."""
     partnership = get_partnership_for_user(user, partnership_code)
     parsed = parse_code(attachment_code)
     attachment = (
@@ -245,6 +246,14 @@ def get_attachment_for_user(user, partnership_code, attachment_code) -> Attachme
     owner = owner_of(attachment) if attachment is not None else None
     if owner is None or owner.partnership_id != partnership.pk or not may_see(user, owner):
         raise Http404(_("File not found."))
+    if isinstance(owner, InformationRequest | Answer):
+        # A request (and so its answers' files) is read as on its page: a draft only by the requesting side
+        # and coordinators, an answer only where its request may be seen.
+        from safepact.exchange.selectors.requests import visible_requests
+
+        request_id = owner.pk if isinstance(owner, InformationRequest) else owner.request_id
+        if not visible_requests(user, partnership).filter(pk=request_id).exists():
+            raise Http404(_("File not found."))
     owner.partnership = partnership
     attachment.owner = owner
     return attachment

@@ -32,6 +32,7 @@ from safepact.exchange import permissions
 from safepact.exchange.models import (
     AccessAction,
     AccessLog,
+    Assessment,
     Attachment,
     Document,
     DocumentVersion,
@@ -47,6 +48,7 @@ from safepact.exchange.selectors.posts import (
     parse_code,
     settings_for,
 )
+from safepact.exchange.services import requests as request_services
 from safepact.exchange.uploads import FILE_TYPES, check_upload
 from safepact.lib import clock
 from safepact.lib.tlp import RESTRICTED, TLP
@@ -674,6 +676,9 @@ def label_change(
     kind = RELABEL_KINDS.get(type(item))
     if kind is None:
         raise TypeError(f"label_change does not apply to {type(item).__name__}")
+    is_request = isinstance(item, InformationRequest)
+    if is_request:
+        request_services.lock_assessment_of(item)
     item = _lock(actor, item, write=True)
     _ensure_editor(item)
     errors: dict = {}
@@ -681,18 +686,26 @@ def label_change(
     if errors:
         raise ValidationError(errors)
     old = TLP(item.tlp)
-    if recipient_organisations is None:
-        recipient_organisations = list(item.recipient_organisations.all()) if old != TLP.RED else []
-    if recipient_people is None:
-        recipient_people = list(item.recipient_people.all()) if old == TLP.RED else []
-    organisations, people = _clean_recipients(
-        errors,
-        partnership=item.partnership,
-        label=label,
-        organisations=recipient_organisations,
-        people=recipient_people,
-        author=item.created_by,
-    )
+    if is_request:
+        # A request's recipients are not chosen here: they follow its addressed organisations (as
+        # ``sync_request_recipients`` keeps them), whatever the label; only the named people (TLP:RED) change.
+        organisations, named = request_services.label_recipients(
+            request=item, label=label, organisations=recipient_organisations, people=recipient_people
+        )
+        people = [*named, item.created_by]
+    else:
+        if recipient_organisations is None:
+            recipient_organisations = list(item.recipient_organisations.all()) if old != TLP.RED else []
+        if recipient_people is None:
+            recipient_people = list(item.recipient_people.all()) if old == TLP.RED else []
+        organisations, people = _clean_recipients(
+            errors,
+            partnership=item.partnership,
+            label=label,
+            organisations=recipient_organisations,
+            people=recipient_people,
+            author=item.created_by,
+        )
     reason = (reason or "").strip()
     if RANK[label] < RANK[old] and not reason:
         errors["reason"] = _("Say why the label is lowered from %(old)s to %(new)s.") % {
@@ -714,7 +727,10 @@ def label_change(
     item.tlp = label.value
     item.updated_at = clock.now()
     item.save(update_fields=["tlp", "updated_at"])
-    _set_recipients(item, label, organisations, people)
+    if is_request:
+        request_services.sync_request_recipients(request=item, people=named)
+    else:
+        _set_recipients(item, label, organisations, people)
     after = _label_snapshot(item)
     audit_record(
         actor=actor,
@@ -726,8 +742,56 @@ def label_change(
         reason=reason,
     )
     _check_visible_to_writer(actor, item)
+    if is_request:
+        _relabel_request_follows(actor, item, label)
+    if label in RESTRICTED:
+        _neutralise_notifications(item, label)
     _index(item)
     return item
+
+
+def _relabel_request_follows(actor, request: InformationRequest, label: TLP) -> None:
+    """What follows a request's new label: its assessment (read by every coordinator) no longer names a
+    restricted request in its title, and an unsent request whose assessment was submitted or approved for the
+    old label needs it looked at again (four eyes: the audience is part of what was weighed)."""
+    if not request.assessment_id:
+        return
+    if label in RESTRICTED:
+        Assessment.objects.filter(pk=request.assessment_id).update(
+            title=request_services._assessment_title(request)
+        )
+        _neutralise_notifications(Assessment.objects.get(pk=request.assessment_id), label)
+    if request.status in request_services.EDITABLE_STATES:
+        request_services.reopen_assessment(actor=actor, request=request, because="relabelled")
+
+
+RELABEL_NOTICES = {
+    "post": gettext_lazy("A post in %(partnership)s is now %(label)s"),
+    "document": gettext_lazy("A document in %(partnership)s is now %(label)s"),
+    "request": gettext_lazy("An information request in %(partnership)s is now %(label)s"),
+    "assessment": gettext_lazy("A Five Safes assessment in %(partnership)s is now %(label)s"),
+}
+
+
+def _neutralise_notifications(item, label: TLP) -> int:
+    """The notifications already sent about ``item`` while its label was CLEAR or GREEN carry its title (and
+    maybe text), in the app and in the next digest e-mail. Now that it is restricted they get a neutral title,
+    no text and the new label (so e-mails say nothing of it either). Those about it under a restricted label
+    were neutral already. Returns how many changed.
+
+    (This writes the notifications app's rows directly: it has no service for it yet.)"""
+    from safepact.notifications.models import Notification
+
+    if isinstance(item, Assessment):
+        path, kind = request_services.assessment_url(item), "assessment"
+    else:
+        path, kind = page_path(item), RELABEL_KINDS[type(item)]
+    title = RELABEL_NOTICES[kind] % {"partnership": item.partnership.name, "label": label.label}
+    return Notification.objects.filter(
+        partnership_id=item.partnership_id,
+        url__startswith=path,
+        tlp__in=[TLP.CLEAR, TLP.GREEN],
+    ).update(title=str(title)[:300], body="", tlp=label.value)
 
 
 # Documents -----------------------------------------------------------------------------------------

@@ -67,6 +67,9 @@ __all__ = [
     "EDITABLE_STATES",
     "assessment_is_valid",
     "assessment_url",
+    "label_recipients",
+    "lock_assessment_of",
+    "reopen_assessment",
     "request_answer",
     "request_close",
     "request_create",
@@ -123,6 +126,9 @@ def register() -> None:
             "exchange.request.reminded": gettext_lazy("Reminder about an information request sent"),
             "exchange.request.overdue": gettext_lazy("Information request overdue"),
             "exchange.request.escalated": gettext_lazy("Overdue information request escalated"),
+            "exchange.assessment.reopened": gettext_lazy(
+                "Five Safes assessment reopened: its request changed after it was submitted or approved"
+            ),
         },
         {
             "exchange": gettext_lazy("Information exchange"),
@@ -528,6 +534,134 @@ def sync_request_recipients(*, request: InformationRequest, people=None) -> None
     request.recipient_people.set([pk for pk in named if pk in still_there] + [request.created_by_id])
 
 
+def label_recipients(*, request: InformationRequest, label, organisations=None, people=None) -> tuple[list, list]:
+    """The recipients a new ``label`` of ``request`` gets, in step with ``sync_request_recipients``: the
+    recipient organisations are always the requesting and the addressed organisations (``organisations``, if
+    given, must be exactly those: a label change cannot hand a request to an organisation that was not asked,
+    nor take it from one that must answer); the named people are people of the addressed organisations
+    (``people``; the requester may be among them and is always kept; ``None`` keeps the current ones who still
+    take part). For TLP:RED every addressed organisation needs one. Returns ``(organisations, named)``,
+    ``named`` without the requester; ``ValidationError`` naming the field otherwise."""
+    from safepact.accounts.models import Organisation
+
+    partners = list(
+        Partner.objects.filter(pk__in=request.recipients.values("partner_id"))
+        .select_related("organisation")
+        .order_by("organisation__name", "id")
+    )
+    wanted = [request.requester_partner.organisation, *(partner.organisation for partner in partners)]
+    if organisations is not None:
+        given, codes = set(), set()
+        for value in organisations:
+            if isinstance(value, Organisation):
+                given.add(value.pk)
+            else:
+                code = _code_of(value)
+                codes.add(code)
+        if codes:
+            found = dict(Organisation.objects.filter(code__in=[c for c in codes if c]).values_list("code", "pk"))
+            if None in codes or len(found) != len(codes):
+                given.add(None)
+            given |= set(found.values())
+        if given != {organisation.pk for organisation in wanted}:
+            raise ValidationError(
+                {
+                    "recipient_organisations": _(
+                        "An information request is for the organisation that asks and the organisations it "
+                        "asks; to change them, change the addressed organisations of the request."
+                    )
+                }
+            )
+    if people is None:
+        values, drop = list(request.recipient_people.exclude(pk=request.created_by_id)), True
+    else:
+        values = []
+        for value in people:
+            person = value.user if isinstance(value, Membership) else value
+            if getattr(person, "pk", None) == request.created_by_id or _code_of(person) == request.created_by.code:
+                continue
+            values.append(person)
+        drop = False
+    named, errors = _clean_people(request.partnership, partners, label, values, drop_others=drop)
+    if errors:
+        raise ValidationError(errors)
+    return wanted, named
+
+
+def lock_assessment_of(request: InformationRequest) -> None:
+    """Lock the request's assessment before the request itself, in the order ``assessment_decide`` takes
+    them (assessment, then request), so a change and a decision at the same moment wait for each other."""
+    assessment_id = (
+        InformationRequest.objects.filter(pk=request.pk).values_list("assessment_id", flat=True).first()
+    )
+    if assessment_id:
+        list(Assessment.objects.select_for_update().filter(pk=assessment_id).values_list("pk", flat=True))
+
+
+def reopen_assessment(*, actor, request: InformationRequest, because: str) -> Assessment | None:
+    """Four eyes: the request changed after its Five Safes assessment was submitted or approved, so what was
+    (or is being) weighed is no longer what would be sent. A submitted assessment goes back to draft (the
+    person who asked checks the answers and submits it again; nobody can decide it meanwhile); an approved one
+    stays on record as it was decided, and the request gets a new draft assessment with the same answers.
+    A draft or rejected assessment is left alone (it is decided afresh anyway). Inside the caller's
+    transaction, with the request locked. Returns the assessment the request now has, if it changed."""
+    if not request.assessment_id:
+        return None
+    assessment = Assessment.objects.select_for_update().filter(pk=request.assessment_id).first()
+    if assessment is None:
+        return None
+    if assessment.status == AssessmentStatus.SUBMITTED:
+        assessment.status = AssessmentStatus.DRAFT
+        assessment.updated_at = clock.now()
+        assessment.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="exchange.assessment.reopened",
+            target=assessment,
+            partnership=request.partnership,
+            before={"status": AssessmentStatus.SUBMITTED},
+            after={"status": assessment.status, "request": str(request.code), "because": because},
+        )
+        request.assessment = assessment
+        return assessment
+    if assessment.status in APPROVED_STATES:
+        fresh = _new_assessment(actor=actor, request=request, copy_from=assessment)
+        request.updated_at = clock.now()
+        request.save(update_fields=["assessment", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="exchange.assessment.reopened",
+            target=assessment,
+            partnership=request.partnership,
+            before={"status": assessment.status},
+            after={
+                "status": assessment.status,
+                "request": str(request.code),
+                "because": because,
+                "replaced_by": str(fresh.code),
+            },
+        )
+        return fresh
+    return None
+
+
+#: What a change of an unsent request may touch and keep its assessment: a new deadline, or fewer addressed
+#: organisations (asking fewer discloses less). Anything else changes what the assessment weighed.
+_KEEPS_ASSESSMENT = ("deadline", "status", "assessment")
+
+
+def _changes_what_was_assessed(before: dict, after: dict, texts) -> bool:
+    if texts:
+        return True
+    for key in after:
+        if key in _KEEPS_ASSESSMENT or before[key] == after[key]:
+            continue
+        if key == "recipients" and set(after[key]) <= set(before[key]):
+            continue
+        return True
+    return False
+
+
 def _clean_request(
     values: dict,
     *,
@@ -686,6 +820,7 @@ def request_update(*, actor, request: InformationRequest, **fields) -> Informati
     unknown = sorted(set(fields) - set(REQUEST_FIELDS))
     if unknown:
         raise ValidationError({unknown[0]: _("This field cannot be changed.")})
+    lock_assessment_of(request)
     request = _lock_request(actor, request, write=True)
     membership = request.partnership.membership
     if not permissions.is_author(membership, request):
@@ -754,6 +889,10 @@ def request_update(*, actor, request: InformationRequest, **fields) -> Informati
             # the assessment is read by every coordinator: its title must not name a restricted request
             Assessment.objects.filter(pk=request.assessment_id).update(title=_assessment_title(request))
         after = _snapshot(request)
+        if _changes_what_was_assessed(before, after, texts) and reopen_assessment(
+            actor=actor, request=request, because="changed"
+        ):
+            after = _snapshot(request)
         changed = [key for key in after if before[key] != after[key]]
         if changed or texts:
             audit_record(

@@ -177,7 +177,7 @@ def test_information_request_relabel(world):
     the row is made directly here)."""
     from datetime import date
 
-    from safepact.exchange.models import InformationRequest
+    from safepact.exchange.models import InformationRequest, RequestRecipient
     from safepact.partnerships.models import Partner
 
     request = InformationRequest.objects.create(
@@ -191,6 +191,9 @@ def test_information_request_relabel(world):
         tlp="amber",
         created_by=world.member,
     )
+    RequestRecipient.objects.create(
+        request=request, partner=Partner.objects.get(partnership=world.partnership_a, organisation=world.org_police_a)
+    )
     request.recipient_organisations.set([world.org_city_a, world.org_police_a])
     with pytest.raises(PermissionDenied):
         label_change(actor=world.viewer, item=request, tlp="red", recipient_people=[world.member])
@@ -198,7 +201,10 @@ def test_information_request_relabel(world):
         actor=world.member, item=request, tlp="red", recipient_people=[world.coordinator, world.member]
     )
     request.refresh_from_db()
-    assert request.tlp == "red" and not request.recipient_organisations.exists()
+    # the organisations stay in step with the asking and the asked ones (they matter again if it is lowered)
+    assert request.tlp == "red"
+    assert set(request.recipient_organisations.all()) == {world.org_city_a, world.org_police_a}
+    assert set(request.recipient_people.all()) == {world.coordinator, world.member}
     (event,) = audit_events("exchange.request.relabelled")
     assert event.before["tlp"] == "amber" and event.after["tlp"] == "red"
     assert "4711" not in event.target_label

@@ -218,6 +218,18 @@ def test_requests_by_title_question_and_purpose_but_never_by_their_answers(world
         search.index_item(answer)
 
 
+@pytest.mark.parametrize("status", [RequestStatus.DRAFT, RequestStatus.AWAITING_ASSESSMENT])
+def test_requests_that_did_not_go_out_are_not_found(world, status):
+    request = make_request(world, world.coordinator, title="Unsent question about a jetski")
+    request.status = status
+    request.save()
+    assert found(world.coordinator, "jetski") == []
+    assert found(world.member, "jetski") == []
+    request.status = RequestStatus.SENT
+    request.save()
+    assert found(world.member, "jetski") == [("request", request.code)]
+
+
 def test_kinds_narrow_the_search(world):
     post = make_post(world, world.coordinator, title="Harbour patrol")
     document = make_document(world, world.coordinator, title="Harbour map")
