@@ -16,7 +16,8 @@ separately and a search that matched them would tell a requester's colleagues wh
 Reading: ``search(user=..., query=...)``. Visibility is the item's, not the entry's: an entry counts only
 if its post, document or request is among what ``partnerships.tlp.visible_to`` lets the searcher see (the
 TLP rule and the confidentiality gate) in the searcher's own partnerships (CLEAR items of other
-partnerships are not searched). A relabelled item is therefore found, or hidden, at once. The searcher's
+partnerships are not searched), and a request only once it went out (not a draft, nor one waiting for its
+assessment). A relabelled item is therefore found, or hidden, at once. The searcher's
 words are reduced to letters and digits and each is quoted, so nothing typed is read as query syntax;
 all words must occur, the last one also as the beginning of a word ("burg" finds "burglary").
 

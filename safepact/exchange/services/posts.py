@@ -745,7 +745,7 @@ def label_change(
     if is_request:
         _relabel_request_follows(actor, item, label)
     if label in RESTRICTED:
-        _neutralise_notifications(item, label)
+        request_services.neutralise_notifications(item, label)
     _index(item)
     return item
 
@@ -760,38 +760,9 @@ def _relabel_request_follows(actor, request: InformationRequest, label: TLP) -> 
         Assessment.objects.filter(pk=request.assessment_id).update(
             title=request_services._assessment_title(request)
         )
-        _neutralise_notifications(Assessment.objects.get(pk=request.assessment_id), label)
+        request_services.neutralise_notifications(Assessment.objects.get(pk=request.assessment_id), label)
     if request.status in request_services.EDITABLE_STATES:
         request_services.reopen_assessment(actor=actor, request=request, because="relabelled")
-
-
-RELABEL_NOTICES = {
-    "post": gettext_lazy("A post in %(partnership)s is now %(label)s"),
-    "document": gettext_lazy("A document in %(partnership)s is now %(label)s"),
-    "request": gettext_lazy("An information request in %(partnership)s is now %(label)s"),
-    "assessment": gettext_lazy("A Five Safes assessment in %(partnership)s is now %(label)s"),
-}
-
-
-def _neutralise_notifications(item, label: TLP) -> int:
-    """The notifications already sent about ``item`` while its label was CLEAR or GREEN carry its title (and
-    maybe text), in the app and in the next digest e-mail. Now that it is restricted they get a neutral title,
-    no text and the new label (so e-mails say nothing of it either). Those about it under a restricted label
-    were neutral already. Returns how many changed.
-
-    (This writes the notifications app's rows directly: it has no service for it yet.)"""
-    from safepact.notifications.models import Notification
-
-    if isinstance(item, Assessment):
-        path, kind = request_services.assessment_url(item), "assessment"
-    else:
-        path, kind = page_path(item), RELABEL_KINDS[type(item)]
-    title = RELABEL_NOTICES[kind] % {"partnership": item.partnership.name, "label": label.label}
-    return Notification.objects.filter(
-        partnership_id=item.partnership_id,
-        url__startswith=path,
-        tlp__in=[TLP.CLEAR, TLP.GREEN],
-    ).update(title=str(title)[:300], body="", tlp=label.value)
 
 
 # Documents -----------------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ __all__ = [
     "assessment_url",
     "label_recipients",
     "lock_assessment_of",
+    "neutralise_notifications",
     "reopen_assessment",
     "request_answer",
     "request_close",
@@ -84,6 +85,9 @@ __all__ = [
 TITLE_MAX = 200
 TEXT_MAX = 50_000
 PROVISION_MAX = 300
+#: Files in one go (a request, a change of it, an answer), as for posts: each is within the size limit, this
+#: keeps one submission from filling the storage.
+MAX_FILES = 20
 #: States in which the requester may still change the request.
 EDITABLE_STATES = (RequestStatus.DRAFT, RequestStatus.AWAITING_ASSESSMENT)
 #: States from which a request can be closed.
@@ -461,6 +465,8 @@ def _check_files(partnership: Partnership, files) -> list[tuple[object, object]]
     files = [upload for upload in (files or ()) if upload is not None]
     if not files:
         return []
+    if len(files) > MAX_FILES:
+        raise ValidationError({"files": _("Attach at most %(max)s files at once.") % {"max": MAX_FILES}})
     limits = settings_for(partnership)
     checked, errors = [], []
     for upload in files:
@@ -534,7 +540,9 @@ def sync_request_recipients(*, request: InformationRequest, people=None) -> None
     request.recipient_people.set([pk for pk in named if pk in still_there] + [request.created_by_id])
 
 
-def label_recipients(*, request: InformationRequest, label, organisations=None, people=None) -> tuple[list, list]:
+def label_recipients(
+    *, request: InformationRequest, label, organisations=None, people=None
+) -> tuple[list, list]:
     """The recipients a new ``label`` of ``request`` gets, in step with ``sync_request_recipients``: the
     recipient organisations are always the requesting and the addressed organisations (``organisations``, if
     given, must be exactly those: a label change cannot hand a request to an organisation that was not asked,
@@ -559,7 +567,9 @@ def label_recipients(*, request: InformationRequest, label, organisations=None, 
                 code = _code_of(value)
                 codes.add(code)
         if codes:
-            found = dict(Organisation.objects.filter(code__in=[c for c in codes if c]).values_list("code", "pk"))
+            found = dict(
+                Organisation.objects.filter(code__in=[c for c in codes if c]).values_list("code", "pk")
+            )
             if None in codes or len(found) != len(codes):
                 given.add(None)
             given |= set(found.values())
@@ -578,7 +588,10 @@ def label_recipients(*, request: InformationRequest, label, organisations=None, 
         values = []
         for value in people:
             person = value.user if isinstance(value, Membership) else value
-            if getattr(person, "pk", None) == request.created_by_id or _code_of(person) == request.created_by.code:
+            if (
+                getattr(person, "pk", None) == request.created_by_id
+                or _code_of(person) == request.created_by.code
+            ):
                 continue
             values.append(person)
         drop = False
@@ -586,6 +599,38 @@ def label_recipients(*, request: InformationRequest, label, organisations=None, 
     if errors:
         raise ValidationError(errors)
     return wanted, named
+
+
+RELABEL_NOTICES = {
+    "post": gettext_lazy("A post in %(partnership)s is now %(label)s"),
+    "document": gettext_lazy("A document in %(partnership)s is now %(label)s"),
+    "request": gettext_lazy("An information request in %(partnership)s is now %(label)s"),
+    "answer": gettext_lazy("An answer in %(partnership)s is now %(label)s"),
+    "assessment": gettext_lazy("A Five Safes assessment in %(partnership)s is now %(label)s"),
+}
+
+
+def neutralise_notifications(item, label: TLP) -> int:
+    """The notifications already sent about ``item`` while its label was CLEAR or GREEN carry its title (and
+    maybe text), in the app and in the next digest e-mail. Now that it is restricted they get a neutral title,
+    no text and the new label (so e-mails say nothing of it either). Those about it under a restricted label
+    were neutral already. Returns how many changed.
+
+    (This writes the notifications app's rows directly: it has no service for it yet.)"""
+    from safepact.notifications.models import Notification
+
+    if isinstance(item, Assessment):
+        path, kind = assessment_url(item), "assessment"
+    else:
+        from safepact.exchange.selectors.posts import item_kind_of, page_path
+
+        path, kind = page_path(item), item_kind_of(item)
+    title = RELABEL_NOTICES[kind] % {"partnership": item.partnership.name, "label": label.label}
+    return Notification.objects.filter(
+        partnership_id=item.partnership_id,
+        url__startswith=path,
+        tlp__in=[TLP.CLEAR, TLP.GREEN],
+    ).update(title=str(title)[:300], body="", tlp=label.value)
 
 
 def lock_assessment_of(request: InformationRequest) -> None:
@@ -888,6 +933,8 @@ def request_update(*, actor, request: InformationRequest, **fields) -> Informati
         if request.assessment_id and _restricted(request.tlp):
             # the assessment is read by every coordinator: its title must not name a restricted request
             Assessment.objects.filter(pk=request.assessment_id).update(title=_assessment_title(request))
+            if not _restricted(before["tlp"]):  # nor the notifications that named it while it was open
+                neutralise_notifications(Assessment.objects.get(pk=request.assessment_id), TLP(request.tlp))
         after = _snapshot(request)
         if _changes_what_was_assessed(before, after, texts) and reopen_assessment(
             actor=actor, request=request, because="changed"

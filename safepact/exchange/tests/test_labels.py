@@ -192,7 +192,8 @@ def test_information_request_relabel(world):
         created_by=world.member,
     )
     RequestRecipient.objects.create(
-        request=request, partner=Partner.objects.get(partnership=world.partnership_a, organisation=world.org_police_a)
+        request=request,
+        partner=Partner.objects.get(partnership=world.partnership_a, organisation=world.org_police_a),
     )
     request.recipient_organisations.set([world.org_city_a, world.org_police_a])
     with pytest.raises(PermissionDenied):

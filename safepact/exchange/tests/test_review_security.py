@@ -20,7 +20,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from safepact.exchange import selectors, services
-from safepact.exchange.models import Assessment, AssessmentStatus, ExchangeSettings, RequestStatus
+from safepact.exchange.models import Assessment, AssessmentStatus, Attachment, ExchangeSettings, RequestStatus
 from safepact.exchange.tests.factories import (
     add_person,
     audit_events,
@@ -98,7 +98,11 @@ def test_a_request_relabelled_red_and_back_keeps_its_organisations_in_step(world
     request = reload(request)
     assert request.tlp == TLP.RED
     # as ``sync_request_recipients`` keeps them: the requesting and the addressed organisations
-    assert set(request.recipient_organisations.all()) == {world.org_police_a, world.org_city_a, world.org_shop_a}
+    assert set(request.recipient_organisations.all()) == {
+        world.org_police_a,
+        world.org_city_a,
+        world.org_shop_a,
+    }
     assert set(request.recipient_people.all()) == {world.coordinator, world.member, cast.dealer}
     assert may_see(cast.dealer, request) and not may_see(world.viewer, request)
     # back to AMBER without naming organisations: the addressed ones, as before
@@ -130,6 +134,18 @@ def test_raising_a_request_label_neutralises_its_assessment_title(world, cast):
     services.label_change(actor=world.coordinator, item=request, tlp="amber")
     assessment = Assessment.objects.get(pk=request.assessment_id)
     assert "4711" not in assessment.title
+
+
+def test_raising_a_request_label_in_an_edit_neutralises_the_assessment_notifications(world, cast):
+    request = make_request(world, cast, tlp="green", data_categories=["identification"], title="Engine 4711")
+    request = services.request_submit(actor=world.coordinator, request=request)
+    fill_assessment(request.assessment, world.coordinator)
+    services.assessment_submit(actor=world.coordinator, assessment=request.assessment)
+    told = Notification.objects.filter(recipient=cast.coordinator2, kind="exchange.assessment.submitted")
+    assert "4711" in told.get().title
+    services.request_update(actor=world.coordinator, request=reload(request), tlp="amber")
+    notification = told.get()
+    assert "4711" not in notification.title and notification.tlp == TLP.AMBER
 
 
 # Four eyes: what was approved is what is sent ----------------------------------------------------------
@@ -175,7 +191,9 @@ def test_a_draft_changed_after_its_approval_is_not_sent_on_the_old_approval(worl
     request = _draft_with_approval(world, cast)
     approved = request.assessment
     services.request_update(
-        actor=world.coordinator, request=request, recipient_partners=[cast.city, cast.shop, cast.garage_partner]
+        actor=world.coordinator,
+        request=request,
+        recipient_partners=[cast.city, cast.shop, cast.garage_partner],
     )
     request = services.request_submit(actor=world.coordinator, request=reload(request))
     assert request.status == RequestStatus.AWAITING_ASSESSMENT
@@ -187,7 +205,9 @@ def test_a_draft_changed_after_its_approval_is_not_sent_on_the_old_approval(worl
 
 def test_a_new_deadline_alone_keeps_the_approval(world, cast):
     request = _draft_with_approval(world, cast)
-    services.request_update(actor=world.coordinator, request=request, deadline=clock.today() + timedelta(days=20))
+    services.request_update(
+        actor=world.coordinator, request=request, deadline=clock.today() + timedelta(days=20)
+    )
     request = services.request_submit(actor=world.coordinator, request=reload(request))
     assert request.status == RequestStatus.SENT
 
@@ -295,3 +315,15 @@ def test_an_addressed_organisation_does_not_learn_whether_another_one_answered(c
     html = client.get(url(world, "request", request.code)).content.decode()
     row = html[html.index(f'data-recipient="{cast.shop.code}"') :]
     assert 'data-state="answered"' in row[: row.index("</tr>")]
+
+
+def test_a_request_or_an_answer_takes_a_bounded_number_of_files(world, cast):
+    files = [upload(f"note-{number}.txt") for number in range(21)]
+    with pytest.raises(ValidationError) as caught:
+        make_request(world, cast, files=files)
+    assert "files" in caught.value.message_dict
+    request = sent_request(world, cast)
+    with pytest.raises(ValidationError) as caught:
+        services.request_answer(actor=cast.dealer, request=request, text="See the files.", files=files)
+    assert "files" in caught.value.message_dict
+    assert not Attachment.objects.exists()
