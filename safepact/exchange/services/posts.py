@@ -564,7 +564,9 @@ def post_update(
 @transaction.atomic
 def post_delete(*, actor, post: Post) -> None:
     """Delete a post and its files (its author or a coordinator). The audit trail keeps a tombstone: code,
-    kind, label and dates, never the content."""
+    kind, label and dates, never the content; the notifications about it go too (they may carry its title)."""
+    from safepact.exchange.services.retention import forget_notifications
+
     post = _lock(actor, post, write=True)
     _ensure_editor(post)
     names = list(post.attachments.values_list("file", flat=True))
@@ -582,6 +584,7 @@ def post_delete(*, actor, post: Post) -> None:
         },
     )
     _unindex(post)
+    forget_notifications(post)
     post.delete()
     _delete_files_after_commit(Attachment, names)
 

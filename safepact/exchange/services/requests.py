@@ -915,6 +915,9 @@ def request_update(*, actor, request: InformationRequest, **fields) -> Informati
         "tlp",
     ):
         setattr(request, name, values[name])
+    if request.status == RequestStatus.AWAITING_ASSESSMENT and not request.asks_personal_data:
+        # Nothing to wait for any more: a draft again, which the requester sends (``request_submit``).
+        request.status = RequestStatus.DRAFT
     request.updated_at = clock.now()
     request.save()
     wanted_ids = {p.pk for p in values["recipient_partners"]}

@@ -7,8 +7,10 @@ export.
   partnership's retention period for the kind (``ExchangeSettings``, held within the floor and ceiling of
   ``settings.SAFEPACT_EXCHANGE_RETENTION``), unless a legal hold is set on the item (or, for a request, on
   one of its answers). Each purged item leaves an audit tombstone (``exchange.<kind>.purged``: kind, code,
-  label, dates; never a title or text); its files leave storage once the deletion is committed. Five Safes
-  assessments and the register stay.
+  label, dates; never a title or text); its files leave storage once the deletion is committed; its search
+  entry and the notifications about it (which may carry its title, and go out in the next digest) go with it.
+  The access log rows of the item stay: like the audit trail they are the record of who read it and when,
+  and hold no text. Five Safes assessments and the register stay.
 * ``subject_access_export``: a coordinator's JSON export of every visible item that names a person. Items
   labelled TLP:AMBER+STRICT or TLP:RED cannot leave the platform: the export lists them (kind, code, date,
   label) and says to consult their author.
@@ -53,6 +55,7 @@ from safepact.partnerships.tlp import may_see
 __all__ = [
     "HOLD_REASON_MAX",
     "audit_target",
+    "forget_notifications",
     "item_kind",
     "legal_hold_set",
     "retention_days",
@@ -259,6 +262,19 @@ def _unindex(item) -> None:
     search.unindex_item(item)
 
 
+def forget_notifications(item) -> int:
+    """Delete the notifications about a post, document or request (an answer's are its request's) that is
+    being deleted: they link to its page and, for TLP:CLEAR and GREEN, carry its title, which must not
+    outlive the item (nor still go out in a digest). Inside the deleting transaction. Returns how many."""
+    from safepact.exchange.selectors.posts import page_path
+    from safepact.notifications.models import Notification
+
+    deleted, _by_model = Notification.objects.filter(
+        partnership_id=item.partnership_id, url__startswith=page_path(item)
+    ).delete()
+    return deleted
+
+
 def _purge_one(kind: str, pk: int, on: date) -> bool:
     """Purge one item if it is still expired and not held (re-checked under lock). ``True`` if purged."""
     with transaction.atomic():
@@ -296,6 +312,7 @@ def _purge_one(kind: str, pk: int, on: date) -> bool:
             after=after,
         )
         _unindex(item)
+        forget_notifications(item)
         item.delete()
         _delete_files_later(stored)
     return True

@@ -79,7 +79,6 @@ def test_modules_of_a_package_export_disjoint_names(package):
             assert getattr(package, exported_name) is getattr(module, exported_name), exported_name
 
 
-
 # The daily job -------------------------------------------------------------------------------------
 
 
@@ -220,27 +219,22 @@ def purge_on(day) -> dict:
 def test_a_purged_post_leaves_a_tombstone_and_its_access_log_but_no_text_anywhere(world, cast, media_root):  # noqa: F811
     """What a purged post leaves: the audit tombstone (code, label, dates), and the access log rows (who
     read it and when: accountability, like the audit trail; they hold no text). What goes: the post, its
-    search entry, its files and the notifications that carry its title (in the app and in the next digest)."""
-    from django.core.files.storage import default_storage
-
+    search entry and the notifications that carry its title (in the app, and in the next digest e-mail)."""
     from safepact.audit.models import AuditEvent
-    from safepact.exchange.models import AccessLog, Attachment, SearchEntry
-    from safepact.exchange.tests.factories import make_post, upload
+    from safepact.exchange.models import AccessLog, Post, SearchEntry
+    from safepact.exchange.tests.factories import make_post
     from safepact.notifications.models import Notification
 
-    green = make_post(world, world.coordinator, title="Jan Jansen sells engines", files=[upload("a.pdf")])
+    green = make_post(world, world.coordinator, title="Jan Jansen sells engines")
     amber = make_post(world, world.coordinator, tlp="amber", orgs=[world.org_city_a], title="Amber")
-    kept = make_post(world, world.coordinator, title="Kept news")
     services.access_record(user=world.member, item=amber)
-    name = Attachment.objects.get(post=green).file.name
     assert Notification.objects.filter(title__contains="Jan Jansen").exists()
     assert Notification.objects.filter(url__contains=str(amber.code)).exists()
-    clock.advance(timedelta(days=731))
-    services.label_change(actor=world.coordinator, item=kept, tlp="green", reason="")  # no change
-    kept.created_at = clock.now()
-    kept.save(update_fields=["created_at"])
-    clock.advance(timedelta(days=1))
+    clock.advance(timedelta(days=700))
+    kept = make_post(world, world.coordinator, title="Recent news")
+    clock.advance(timedelta(days=40))
     assert purge_on(clock.today())["post"] == 2
+    assert list(Post.objects.all()) == [kept]
     assert not SearchEntry.objects.filter(post_id__in=[green.pk, amber.pk]).exists()
     assert not Notification.objects.filter(title__contains="Jan Jansen").exists()
     assert not Notification.objects.filter(url__contains=str(green.code)).exists()
@@ -249,8 +243,6 @@ def test_a_purged_post_leaves_a_tombstone_and_its_access_log_but_no_text_anywher
     tombstone = AuditEvent.objects.get(action="exchange.post.purged", after__code=str(green.code))
     assert "Jan Jansen" not in str(tombstone.after) + tombstone.target_label
     assert AccessLog.objects.filter(item_code=amber.code).count() == 1  # kept as the record of access
-    # the file goes once the purge commits (here: the test's transaction never does)
-    assert default_storage.exists(name) or True
 
 
 def test_a_purged_request_takes_the_notifications_of_its_answers_along(world, cast):
@@ -269,6 +261,7 @@ def test_a_purged_request_takes_the_notifications_of_its_answers_along(world, ca
 
 
 def test_a_deleted_post_takes_its_notifications_along(world, cast):
+    from safepact.exchange.models import SearchEntry
     from safepact.exchange.tests.factories import make_post
     from safepact.notifications.models import Notification
 
@@ -276,3 +269,96 @@ def test_a_deleted_post_takes_its_notifications_along(world, cast):
     assert Notification.objects.filter(url__contains=str(post.code)).exists()
     services.post_delete(actor=world.coordinator, post=post)
     assert not Notification.objects.filter(url__contains=str(post.code)).exists()
+    assert not SearchEntry.objects.filter(title__contains="Jan Jansen").exists()
+
+
+# Query counts --------------------------------------------------------------------------------------
+
+
+def test_the_dashboard_attention_takes_the_same_queries_for_many_partnerships(world):
+    """A person coordinating in many partnerships, with requests waiting for their organisation's answer
+    and assessments waiting for their decision in each: the same queries for three as for one."""
+    from django.test.utils import CaptureQueriesContext
+
+    from conftest import add_member, make_user
+    from safepact.exchange.selectors import request_attention
+    from safepact.partnerships.models import Membership
+    from safepact.partnerships.selectors import active_memberships
+    from safepact.partnerships.services import partnership_create
+
+    person = make_user("many@partners.example", "Mia Many")
+
+    def join(number: int):
+        partnership = (
+            world.partnership_b
+            if number == 0
+            else partnership_create(
+                actor=world.coordinator_b,
+                organisation=world.org_b,
+                name=f"Business park {number}",
+                purpose="Safe business parks.",
+                country="NL",
+            )
+        )
+        membership = add_member(
+            coordinator=world.coordinator_b,
+            partnership=partnership,
+            user=person,
+            role="coordinator",
+            new_organisation={"name": f"Shop {number}", "kind": "business", "country": "NL"},
+        )
+        assert isinstance(membership, Membership)
+        request = services.request_create(
+            actor=world.coordinator_b,
+            partnership=partnership,
+            title=f"Stolen pallets {number}",
+            question="Did you see them?",
+            purpose="Find the pallets.",
+            legal_basis="public_task",
+            deadline=clock.today() + timedelta(days=5),
+            tlp="green",
+            recipient_partners=[membership.partner],
+        )
+        services.request_submit(actor=world.coordinator_b, request=request)
+        assessment = services.assessment_create(
+            actor=world.coordinator_b, partnership=partnership, title=f"Camera images {number}"
+        )
+        fill_assessment(assessment, world.coordinator_b)
+        services.assessment_submit(actor=world.coordinator_b, assessment=assessment)
+
+    def count() -> tuple[int, int]:
+        memberships = list(active_memberships(person).select_related("partner__partnership"))
+        with CaptureQueriesContext(connection) as captured:
+            items = request_attention(user=person, memberships=memberships)
+        return len(captured.captured_queries), sum(len(found) for found in items.values())
+
+    join(0)
+    one, items = count()
+    assert items == 2
+    join(1)
+    join(2)
+    three, items = count()
+    assert items == 6
+    assert three == one
+
+
+def test_a_waiting_request_that_no_longer_asks_personal_data_is_a_draft_to_send_again(
+    world, cast, client_for
+):
+    """Awaiting assessment only means something while the request asks for personal data: without it the
+    request is a draft again, which its page offers to send (it offers sending only for drafts)."""
+    from django.urls import reverse
+
+    request = services.request_submit(
+        actor=world.coordinator, request=make_request(world, cast, data_categories=PERSONAL)
+    )
+    assert request.status == RequestStatus.AWAITING_ASSESSMENT
+    request = services.request_update(actor=world.coordinator, request=request, data_categories=[])
+    assert reload(request).status == RequestStatus.DRAFT
+    page = client_for(world.coordinator).get(
+        reverse("exchange:request", args=[world.partnership_a.code, request.code])
+    )
+    assert reverse("exchange:request_submit", args=[world.partnership_a.code, request.code]) in page.text
+    assert (
+        services.request_submit(actor=world.coordinator, request=reload(request)).status == RequestStatus.SENT
+    )

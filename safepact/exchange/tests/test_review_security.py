@@ -327,3 +327,21 @@ def test_a_request_or_an_answer_takes_a_bounded_number_of_files(world, cast):
         services.request_answer(actor=cast.dealer, request=request, text="See the files.", files=files)
     assert "files" in caught.value.message_dict
     assert not Attachment.objects.exists()
+
+
+# Deleted and purged items take their notifications with them --------------------------------------------
+
+
+def test_a_deleted_post_takes_its_notifications_with_it(world):
+    post = make_post(world, world.member, title="Suspect Anna Svensson seen at the station")
+    assert Notification.objects.filter(title__contains="Svensson").exists()
+    services.post_delete(actor=world.member, post=post)
+    assert not Notification.objects.filter(title__contains="Svensson").exists()
+
+
+def test_a_purged_post_takes_its_notifications_with_it(world, django_capture_on_commit_callbacks):
+    make_post(world, world.member, title="Suspect Anna Svensson seen at the station")
+    assert Notification.objects.filter(title__contains="Svensson").exists()
+    with clock.frozen(NOW + timedelta(days=800)), django_capture_on_commit_callbacks(execute=True):
+        assert services.retention_purge()["post"] == 1
+    assert not Notification.objects.filter(title__contains="Svensson").exists()

@@ -550,3 +550,23 @@ def test_the_engine_in_use(world):
                 "SELECT count(*) FROM exchange_searchentry WHERE search_vector @@ to_tsquery('safepact_search', 'ladder')"
             )
         assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 is SQLite's")
+def test_the_fts5_index_stays_in_step_with_the_entries(world):
+    """The triggers keep the external-content FTS5 table exactly in step through inserts, updates and
+    deletes (FTS5's own integrity check compares it with the entries)."""
+    posts = [
+        make_post(world, world.coordinator, title=f"Trailer {n}", body="Boat trailer.") for n in range(5)
+    ]
+    posts[0].title = "Caravan"
+    posts[0].save()
+    search.index_item(posts[0])
+    posts[1].delete()
+    search.unindex_item(posts[2])
+    search.reindex_all()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO exchange_search_fts(exchange_search_fts, rank) VALUES ('integrity-check', 1)"
+        )
+    assert codes(world.member, "trailer") == {posts[0].code, posts[2].code, posts[3].code, posts[4].code}
