@@ -299,13 +299,39 @@ class VersionIn(InputSchema):
 # Information requests ---------------------------------------------------------------------------------
 
 
+def _status_shown(obj, context) -> bool:
+    """Whether the reader learns where this addressed organisation stands: the asking organisation and the
+    coordinators see every status; another addressed organisation only its own (it may not read the others'
+    answers, so it does not learn whether or when they answered). One query per API call, cached on it."""
+    request = (context or {}).get("request")
+    user = getattr(request, "auth", None)
+    if request is None or user is None:
+        return False
+    cached = getattr(request, "_exchange_status_scope", None)
+    if cached is None:
+        from safepact.partnerships.models import Role
+        from safepact.partnerships.selectors import active_memberships
+
+        rows = list(active_memberships(user).values_list("partner_id", "partner__partnership_id", "role"))
+        cached = ({row[0] for row in rows}, {row[1] for row in rows if row[2] == Role.COORDINATOR})
+        request._exchange_status_scope = cached
+    partners, coordinated = cached
+    item = obj.request  # set by the prefetch of ``recipients``
+    return (
+        obj.partner_id in partners
+        or item.requester_partner_id in partners
+        or item.partnership_id in coordinated
+    )
+
+
 class RecipientOut(Schema):
-    """An addressed partner organisation and where it stands."""
+    """An addressed partner organisation and where it stands (``status`` is null where it is not yours to
+    know: another addressed organisation's answer)."""
 
     code: UUID
     partner: UUID
     organisation: OrganisationRef
-    status: str
+    status: str | None
     status_label: str
     responded_at: datetime | None
 
@@ -318,8 +344,16 @@ class RecipientOut(Schema):
         return obj.partner.organisation
 
     @staticmethod
-    def resolve_status_label(obj) -> str:
-        return str(obj.get_status_display())
+    def resolve_status(obj, context) -> str | None:
+        return obj.status if _status_shown(obj, context) else None
+
+    @staticmethod
+    def resolve_status_label(obj, context) -> str:
+        return str(obj.get_status_display()) if _status_shown(obj, context) else ""
+
+    @staticmethod
+    def resolve_responded_at(obj, context):
+        return obj.responded_at if _status_shown(obj, context) else None
 
 
 class AnswerOut(Labelled):

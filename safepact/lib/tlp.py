@@ -70,7 +70,9 @@ DESCRIPTIONS = {
 
 #: Labels narrowed to recipients; the confidentiality gates apply to these only.
 RESTRICTED = (TLP.AMBER, TLP.AMBER_STRICT, TLP.RED)
-#: Labels that never leave the platform: no download, export or e-mail body.
+#: Labels that never leave the platform: no export, no forwarding, no e-mail body. (Downloading a file is
+#: governed by the exchange: AMBER+STRICT files stay downloadable within the organisation, RED files are
+#: view-only unless the partnership allows downloads.)
 NOT_EXPORTABLE = (TLP.AMBER_STRICT, TLP.RED)
 
 DEFAULT = TLP.GREEN

@@ -336,3 +336,31 @@ def test_the_request_list_costs_the_same_for_few_and_many(client_for, world):
     requests(10, start=2)
     assert client.get(f"{base(world)}/requests").json()["count"] == 14
     assert _queries(client, f"{base(world)}/requests") == few
+
+
+def test_an_addressed_organisation_does_not_learn_through_the_api_whether_another_answered(client, world):
+    """The API follows the page: where another addressed organisation stands (its answer's existence and
+    time) is for the asking organisation and the coordinators only."""
+    from safepact.exchange.tests.request_factories import make_cast, sent_request
+
+    cast = make_cast(world)
+    request = sent_request(world, cast)  # TLP:AMBER to the city and the dealer's shop
+    services.request_answer(actor=world.member, request=request, text="The city knows the owner.")
+    url = f"{base(world)}/requests/{request.code}"
+
+    def statuses(user):
+        body = call(client, "get", url, **bearer(user)).json()
+        return {
+            r["organisation"]["name"]: (r["status"], r["responded_at"] is not None)
+            for r in body["recipients"]
+        }
+
+    shop, city = world.org_shop_a.name, world.org_city_a.name
+    assert statuses(cast.dealer) == {city: (None, False), shop: ("pending", False)}
+    assert statuses(world.member) == {city: ("answered", True), shop: (None, False)}
+    assert statuses(world.coordinator) == {city: ("answered", True), shop: ("pending", False)}
+    listed = call(client, "get", f"{base(world)}/requests", **bearer(cast.dealer)).json()["items"]
+    assert {r["organisation"]["name"]: r["status"] for r in listed[0]["recipients"]} == {
+        city: None,
+        shop: "pending",
+    }

@@ -426,6 +426,14 @@ def test_deleted_and_unindexed_items_are_gone(world):
     assert codes(world.member, "scooter") == {unindexed.code}
 
 
+def test_unindexing_an_item_already_deleted_touches_no_other_entry(world):
+    post = make_post(world, world.coordinator, title="Drill stolen")
+    document = make_document(world, world.coordinator, title="Drill register")
+    post.delete()
+    search.unindex_item(post)  # its primary key is None now
+    assert codes(world.member, "drill") == {document.code}
+
+
 def test_reindex_all_rebuilds_every_entry_in_order_of_creation(world):
     with clock.frozen(_at(5)):
         post = make_post(world, world.coordinator, title="Moped theft")
