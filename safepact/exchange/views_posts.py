@@ -705,9 +705,14 @@ def _logged_item(request, code, kind: str, item):
         return selectors.get_post_for_user(request.user, code, item), _url("post", code, item)
     if kind == ItemKind.DOCUMENT:
         return selectors.get_document_for_user(request.user, code, item), _url("document", code, item)
-    getter = getattr(selectors, "get_request_for_user", None)
-    if kind == ItemKind.REQUEST and getter is not None:
-        return getter(request.user, code, item), _url("request", code, item)
+    if kind == ItemKind.REQUEST:
+        return selectors.get_request_for_user(request.user, code, item), _url("request", code, item)
+    if kind == ItemKind.ANSWER:
+        # An answer is read on its request's page: both the answer's label and the request must let the
+        # person in (an answer whose request they may no longer see is a 404).
+        answer = selectors.get_item_for_user(request.user, code, kind, item)
+        parent = selectors.get_request_for_user(request.user, code, answer.request.code)
+        return answer, _url("request", code, parent.code) + f"#answer-{answer.code}"
     raise Http404(_("Not found."))
 
 

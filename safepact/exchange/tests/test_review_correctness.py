@@ -362,3 +362,34 @@ def test_a_waiting_request_that_no_longer_asks_personal_data_is_a_draft_to_send_
     assert (
         services.request_submit(actor=world.coordinator, request=reload(request)).status == RequestStatus.SENT
     )
+
+
+def test_the_author_of_an_answer_sees_who_read_it(client, world):
+    """ "An author sees who accessed their item": answers too. The requester's read of the AMBER answer is in
+    the answer's access log, which its author (and coordinators) open from the request page; a fellow
+    addressed organisation, which may not read the answer, gets 404."""
+    from safepact.exchange.models import AccessLog
+    from safepact.exchange.tests.request_factories import make_cast, sent_request
+
+    cast = make_cast(world)
+    request = sent_request(world, cast)  # TLP:AMBER to the city and the dealer's shop
+    answer = services.request_answer(actor=world.member, request=request, text="The city knows the owner.")
+    page = f"/p/{world.partnership_a.code}/exchange/requests/{request.code}/"
+    log = f"/p/{world.partnership_a.code}/exchange/access/answer/{answer.code}/"
+
+    client.force_login(world.coordinator)  # the requester reads the answer on the request page
+    assert client.get(page).status_code == 200
+    assert AccessLog.objects.filter(
+        item_kind="answer", item_code=answer.code, user=world.coordinator
+    ).exists()
+
+    client.force_login(world.member)  # the answer's author
+    body = client.get(page).content.decode()
+    assert log in body
+    response = client.get(log)
+    assert response.status_code == 200 and world.coordinator.full_name in response.content.decode()
+
+    client.force_login(cast.dealer)  # addressed too, but the city's answer is not theirs to read
+    assert client.get(log).status_code == 404
+    client.force_login(world.outsider)
+    assert client.get(log).status_code == 404
