@@ -157,9 +157,8 @@ def index_item(item) -> SearchEntry:
 def unindex_item(item) -> None:
     """Remove the entry of ``item`` (deleting the item removes it as well, by cascade)."""
     kind = _kind_of(item)
-    if (
-        item.pk is None
-    ):  # already deleted (and its entry with it): never filter on "no post", which is all else
+    if item.pk is None:
+        # Already deleted, and its entry with it. (Filtering on "no post" would match every other entry.)
         return
     SearchEntry.objects.filter(**{FIELDS[kind]: item.pk}).delete()
 
