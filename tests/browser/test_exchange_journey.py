@@ -31,6 +31,8 @@ def log_in(page, user):
 
 def log_out(page):
     page.get_by_role("button", name=re.compile("log out", re.I)).click()
+    # Logging out lands on the login page: wait for it, so the next page.goto does not race the logout.
+    expect(page.get_by_label("Email address")).to_be_visible()
 
 
 def test_amber_warning_for_two_organisations_and_a_request_approved_by_four_eyes_and_answered(page, world):
@@ -140,6 +142,8 @@ def test_amber_warning_for_two_organisations_and_a_request_approved_by_four_eyes
     page.get_by_label("Approved", exact=True).check()
     page.get_by_label("Reasoning").fill("One serial number, a police task, answers stay in SafePact.")
     page.get_by_role("button", name="Record the decision").click()
+    # The form is gone once the decision is recorded (its radio buttons also read "Approved").
+    expect(page.get_by_role("button", name="Record the decision")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("Approved")
     assert InformationRequest.objects.get(pk=request.pk).status == RequestStatus.SENT
     log_out(page)

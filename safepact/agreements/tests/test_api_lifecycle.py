@@ -424,7 +424,7 @@ def test_dates_and_times_are_iso(client, world):
     from datetime import datetime
 
     with clock.frozen(datetime(2026, 3, 4, 5, 6, tzinfo=UTC)):
-        agreement = support.draft(world, effective_from=clock.now().date())
+        agreement = support.draft(world, effective_from=clock.today())
     client.force_login(world.coordinator)
     data = detail(client, world, agreement)
     assert data["created_at"].startswith("2026-03-04T05:06") and data["effective_from"] == "2026-03-04"

@@ -243,7 +243,7 @@ def test_a_withdrawn_partys_organisation_is_gated_again(world):
     agreement = confidentiality(world)
     support.sign(world.member, agreement)
     party = agreement.parties.get(partner__organisation=world.org_city_a)
-    services.party_withdraw(actor=world.member, party=party, on_date=clock.now().date(), reason="Leaving")
+    services.party_withdraw(actor=world.member, party=party, on_date=clock.today(), reason="Leaving")
     assert not sees(world.member, item)
     assert not confidentiality_status(world.member, world.partnership_a).passes
     assert sees(world.coordinator, item)

@@ -198,7 +198,7 @@ def _clean_figure_values(values: dict) -> dict:
         as_of = values["as_of"]
         if not isinstance(as_of, date):
             errors["as_of"] = _("Enter the date of the figure.")
-        elif as_of > clock.now().date():
+        elif as_of > clock.today():
             errors["as_of"] = _("The date of a figure cannot be in the future.")
         else:
             cleaned["as_of"] = as_of
