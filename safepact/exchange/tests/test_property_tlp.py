@@ -338,7 +338,7 @@ def check_mail_and_notifications(
 
 @pytest.mark.django_db
 @settings(
-    max_examples=25,
+    max_examples=15,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -400,7 +400,7 @@ def check_posts(cast: Cast, state: State, client, made: list[Item]) -> None:
 
 @pytest.mark.django_db
 @settings(
-    max_examples=15,
+    max_examples=10,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
