@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import translation
+
+from safepact.lib.i18n import language_of, tr  # noqa: F401 - part of this module's interface
 
 FILE_PATTERN = re.compile(r"^questions_v(?P<version>[0-9]+)\.json$")
 SAFE_IDS = ("people", "projects", "settings", "data", "outputs")  # the order of exchange.models.Safe
@@ -40,22 +41,6 @@ class FiveSafesNotFound(LookupError):
 
 def folder() -> Path:
     return Path(settings.SAFEPACT_FIVE_SAFES_DIR)
-
-
-def language_of(language: str | None = None) -> str:
-    """The language to show the questions in: the given or active language, reduced to one of ours."""
-    codes = [code for code, _name in settings.LANGUAGES]
-    language = (language or translation.get_language() or settings.LANGUAGE_CODE).lower()
-    if language in codes:
-        return language
-    base = language.split("-")[0]
-    return base if base in codes else settings.LANGUAGE_CODE
-
-
-def tr(texts: Texts, language: str | None = None) -> str:
-    """One text in ``language`` (default: the active language), falling back to the default language."""
-    language = language_of(language)
-    return texts.get(language) or texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from safepact.lib.i18n import language_of, tr  # noqa: F401 - part of this module's interface
+
 FOLDER = Path(__file__).resolve().parent
 FILE_PATTERN = re.compile(r"^due_diligence_v(?P<version>[0-9]+)\.json$")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
@@ -43,22 +45,6 @@ class QuestionBankNotFound(LookupError):
 
 
 Texts = Mapping[str, str]
-
-
-def language_of(language: str | None = None) -> str:
-    """The language to show a bank in: the given or active language, reduced to one of ours, else English."""
-    codes = [code for code, _name in settings.LANGUAGES]
-    language = (language or translation.get_language() or settings.LANGUAGE_CODE).lower()
-    if language in codes:
-        return language
-    base = language.split("-")[0]
-    return base if base in codes else settings.LANGUAGE_CODE
-
-
-def tr(texts: Texts, language: str | None = None) -> str:
-    """One text of a bank in ``language`` (default: the active language)."""
-    language = language_of(language)
-    return texts.get(language) or texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
 
 
 @dataclass(frozen=True)
