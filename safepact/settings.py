@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "safepact.meetings",
     "safepact.continuity",
     "safepact.exchange",
+    "safepact.registry",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -251,6 +252,7 @@ SAFEPACT_SCHEDULE = {
     "formation.reminders": env_str("SAFEPACT_SCHEDULE_FORMATION", "06:10"),
     "agreements.reminders": env_str("SAFEPACT_SCHEDULE_AGREEMENTS", "06:20"),
     "exchange.daily": env_str("SAFEPACT_SCHEDULE_EXCHANGE", "06:30"),
+    "registry.daily": env_str("SAFEPACT_SCHEDULE_REGISTRY", "06:40"),
 }
 
 # Information exchange. Retention per kind of item, in days: (floor, ceiling); a partnership chooses within
@@ -270,3 +272,27 @@ SAFEPACT_EXCHANGE_MAX_UPLOAD_MB = env_int("SAFEPACT_EXCHANGE_MAX_UPLOAD_MB", 100
 SAFEPACT_FIVE_SAFES_DIR = env_str(
     "SAFEPACT_FIVE_SAFES_DIR", str(BASE_DIR / "safepact" / "exchange" / "five_safes")
 )
+
+#: Jobs that run every so many minutes rather than once a day (name -> minutes).
+SAFEPACT_INTERVALS = {
+    "registry.escalate": env_int("SAFEPACT_INTERVAL_REGISTRY_ESCALATE", 10),
+}
+
+# Registry of stolen objects (docs/registry.md).
+#: Checks per person and per organisation per minute (single checks, form and API), and identifiers per
+#: organisation per day in batch checks.
+SAFEPACT_REGISTRY_RATE_LIMITS = {
+    "user_per_minute": env_int("SAFEPACT_REGISTRY_CHECKS_PER_USER_MINUTE", 60),
+    "organisation_per_minute": env_int("SAFEPACT_REGISTRY_CHECKS_PER_ORGANISATION_MINUTE", 600),
+    "batch_rows_per_day": env_int("SAFEPACT_REGISTRY_BATCH_ROWS_PER_DAY", 2_000_000),
+}
+#: A batch file: at most this many rows and megabytes.
+SAFEPACT_REGISTRY_BATCH_MAX_ROWS = env_int("SAFEPACT_REGISTRY_BATCH_MAX_ROWS", 1_000_000)
+SAFEPACT_REGISTRY_BATCH_MAX_MB = env_int("SAFEPACT_REGISTRY_BATCH_MAX_MB", 100)
+#: The check log's retention (days): a partnership chooses within (floor, ceiling).
+SAFEPACT_REGISTRY_RETENTION = (
+    env_int("SAFEPACT_REGISTRY_RETENTION_MIN", 30),
+    env_int("SAFEPACT_REGISTRY_RETENTION_MAX", 365),
+)
+#: Import files: at most this many megabytes.
+SAFEPACT_REGISTRY_IMPORT_MAX_MB = env_int("SAFEPACT_REGISTRY_IMPORT_MAX_MB", 200)

@@ -16,7 +16,7 @@ is back (on the same day). Every job is idempotent, so an extra run is harmless.
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -29,6 +29,7 @@ from safepact.lib import clock
 logger = logging.getLogger("safepact.scheduler")
 
 _periodic: dict[str, object] = {}
+_intervals: dict[str, object] = {}
 
 
 class TaskFailed(RuntimeError):
@@ -44,9 +45,18 @@ def register_periodic(name: str, task) -> None:
     _periodic[name] = task
 
 
+def register_interval(name: str, task) -> None:
+    """Run ``task`` every ``settings.SAFEPACT_INTERVALS[name]`` minutes (hit escalation, which cannot wait
+    for the next day): it is due when no result of its task was enqueued in the last that many minutes."""
+    minutes = settings.SAFEPACT_INTERVALS.get(name)
+    if not isinstance(minutes, int) or minutes < 1:
+        raise ImproperlyConfigured(f"SAFEPACT_INTERVALS[{name!r}] must be a whole number of minutes (1 or more).")
+    _intervals[name] = task
+
+
 def periodic_jobs() -> dict[str, object]:
-    """The registered jobs, by name (a copy)."""
-    return dict(_periodic)
+    """The registered jobs (daily and interval), by name (a copy)."""
+    return {**_periodic, **_intervals}
 
 
 def _time_of_day(name: str) -> tuple[int, int]:
@@ -97,6 +107,16 @@ def enqueue_due(now: datetime | None = None) -> list[str]:
             DBTaskResult.objects.filter(pk=result.id).update(enqueued_at=now)
         enqueued.append(name)
         logger.info("Enqueued the periodic job %s", name)
+    for name, task in sorted(_intervals.items()):
+        since = now - timedelta(minutes=settings.SAFEPACT_INTERVALS[name])
+        with transaction.atomic():
+            _lock()
+            if DBTaskResult.objects.filter(task_path=task.module_path, enqueued_at__gt=since).exists():
+                continue
+            result = task.enqueue()
+            DBTaskResult.objects.filter(pk=result.id).update(enqueued_at=now)
+        enqueued.append(name)
+        logger.info("Enqueued the interval job %s", name)
     return enqueued
 
 

@@ -38,6 +38,7 @@ def job(settings, monkeypatch):
     """Only our test job is registered, at 07:00 local time."""
     settings.SAFEPACT_SCHEDULE = {**settings.SAFEPACT_SCHEDULE, "test.job": "07:00"}
     monkeypatch.setattr(scheduler, "_periodic", {})
+    monkeypatch.setattr(scheduler, "_intervals", {})
     CALLS.clear()
     scheduler.register_periodic("test.job", remember)
     return remember
@@ -58,6 +59,7 @@ def test_the_apps_register_their_daily_jobs():
 
 def test_a_job_needs_a_time_in_the_schedule(settings, monkeypatch):
     monkeypatch.setattr(scheduler, "_periodic", {})
+    monkeypatch.setattr(scheduler, "_intervals", {})
     with pytest.raises(ImproperlyConfigured):
         scheduler.register_periodic("not.scheduled", remember)
     settings.SAFEPACT_SCHEDULE = {"bad.time": "25:00", "no.time": "seven"}
@@ -180,3 +182,25 @@ def test_worker_reports_a_failed_task(db, job):
         call_command("worker", "--once", stdout=out, stderr=err)
     assert "Tasks run: 1; failed: 1." in out.getvalue()
     assert "RuntimeError: boom" in err.getvalue()
+
+
+def test_an_interval_job_runs_every_so_many_minutes(db, job, settings):
+    settings.SAFEPACT_INTERVALS = {"test.often": 10}
+    scheduler.register_interval("test.often", remember)
+    with clock.frozen(BEFORE):  # interval jobs do not wait for a time of day
+        assert scheduler.enqueue_due() == ["test.often"]
+        assert scheduler.enqueue_due() == []
+        clock.advance(timedelta(minutes=9, seconds=59))
+        assert scheduler.enqueue_due() == []
+        clock.advance(timedelta(seconds=1))
+        assert scheduler.enqueue_due() == ["test.often"]
+    assert queued(remember) == 2
+
+
+def test_an_interval_needs_whole_minutes(settings, monkeypatch):
+    monkeypatch.setattr(scheduler, "_intervals", {})
+    settings.SAFEPACT_INTERVALS = {"zero": 0, "text": "5"}
+    for name in ("zero", "text", "missing"):
+        with pytest.raises(ImproperlyConfigured):
+            scheduler.register_interval(name, remember)
+    assert scheduler.periodic_jobs() == {name: job for name, job in scheduler._periodic.items()}
