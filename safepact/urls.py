@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("safepact.agreements.urls")),
     path("", include("safepact.meetings.urls")),
     path("", include("safepact.exchange.urls")),
+    path("", include("safepact.registry.urls")),
     path("", include("safepact.continuity.urls")),
     path("", include("safepact.notifications.urls")),
     path("", include("safepact.partnerships.urls")),
