@@ -195,6 +195,7 @@ from safepact.meetings.api import router as meetings_router  # noqa: E402
 from safepact.notifications.api import router as notifications_router  # noqa: E402
 from safepact.partnerships.api import organisations_router  # noqa: E402
 from safepact.partnerships.api import router as partnerships_router  # noqa: E402
+from safepact.registry.api import router as registry_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/organisations", organisations_router)
@@ -206,4 +207,5 @@ api.add_router("/partnerships", meetings_router)
 api.add_router("/meetings", my_meetings_router)
 api.add_router("/partnerships", continuity_router)
 api.add_router("/partnerships", exchange_router)
+api.add_router("/partnerships", registry_router)
 api.add_router("/notifications", notifications_router)

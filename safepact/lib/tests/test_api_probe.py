@@ -17,7 +17,10 @@ directory is global: a published profile is public by design, an unpublished one
 one of B's secrets. PDF and DOCX answers are read as documents: the PDF's text, metadata and embedded
 files, every XML part of the DOCX. The information exchange has a post with a file, a document with a
 version, a sent request, a Five Safes assessment, a data flow and settings on both sides; its files are
-downloaded and read.
+downloaded and read. The registry has, on both sides, alerts with identifiers (two sharing one: an
+overlap), a partner's check that hit, and batch checks (of the police and of a partner) that hit; B's
+descriptions, case references and identifier values must never reach A, not even through a close-identifier
+search for B's values.
 """
 
 import csv
@@ -89,6 +92,7 @@ from safepact.meetings.models import ActionItem, CalendarFeed, Decision, Meeting
 from safepact.notifications.models import Notification
 from safepact.partnerships.models import Invitation, Membership, Partner
 from safepact.partnerships.services import invitation_create
+from safepact.registry.models import Hit, Overlap
 
 API = "/api/v1"
 
@@ -133,6 +137,12 @@ COLLECTIONS = {
     "documents": "document",
     "requests": "request",
     "flows": "flow",
+    # Registry: alerts and their identifiers, hits, overlaps, batch checks.
+    "alerts": "alert",
+    "identifiers": "identifier",
+    "hits": "hit",
+    "overlaps": "overlap",
+    "batches": "batch",
 }
 # Collections whose segment another app uses too, as the exchange names them (under ``/exchange/``): its
 # Five Safes assessments and its document versions (by code), not formation's or agreements'.
@@ -168,6 +178,31 @@ KNOWN_QUERY = {
     # Exchange: the request boxes; the organisation whose Art. 30 records (a code: tried with B's).
     "box": None,
     "organisation": None,
+    # Registry: alert filters; the close-identifier search (kind and value are in VARIANTS).
+    "category": None,
+    "mine": None,
+    "value": None,
+    "max_distance": None,
+}
+#: The registry's words and identifiers on each side (B's must never reach A).
+REGISTRY_A = {
+    "description": "Sofielund registry: white Bayliner taken from the harbour.",
+    "twin": "Sofielund registry: the same hull, reported by the night shift.",
+    "case_reference": "5000-K-SOFIELUND-26",
+    "hin": "SE-ABC12345D404",
+    "vin": "WBA71DC010CH14720",
+    "imei": "354178036859789",
+}
+REGISTRY_B = {
+    "description": "Gestolen sloep De Horst: blauwe romp, witte kap.",
+    "twin": "Sloep De Horst opnieuw gemeld door de recherche.",
+    "case_reference": "LB-DEHORST-2026-0077",
+    "legal_basis": "Wetboek van Strafvordering art. 94 (De Horst)",
+    "note": "Buitenboordmotor De Horst: eigenaar gebeld.",
+    "hin": "NL-QRS45678F707",
+    "vin": "1G4AH59H45G118341",
+    "imei": "350077523237513",
+    "file": "voorraad-dehorst.csv",
 }
 #: A query value naming an object, filled from a side's codes like a path parameter: "{organisation}".
 QUERY_CODE = re.compile(r"\{(\w+)\}")
@@ -230,7 +265,26 @@ VARIANTS = {
         {"organisation": "{organisation}"},
         {"organisation": "{organisation}", "format": "pdf"},
     ],
+    # The registry: filters, and searching for B's words and identifiers finds nothing of B's.
+    "/api/v1/partnerships/{code}/registry/alerts": [
+        {"limit": "500"},
+        {"limit": "500", "status": "active", "category": "boat"},
+        {"limit": "500", "mine": "true"},
+        {"limit": "500", "q": REGISTRY_B["case_reference"]},
+        {"limit": "500", "q": REGISTRY_B["hin"]},
+    ],
+    "/api/v1/partnerships/{code}/registry/hits": [{"limit": "500"}, {"limit": "500", "status": "open"}],
+    "/api/v1/partnerships/{code}/registry/overlaps": [{"limit": "500"}, {"limit": "500", "status": "open"}],
+    "/api/v1/partnerships/{code}/registry/search": [
+        {"kind": "hin", "value": "SE-ABC12345D404"},
+        {"kind": "hin", "value": REGISTRY_B["hin"], "max_distance": "2"},
+        {"kind": "vin", "value": REGISTRY_B["vin"], "max_distance": "1", "limit": "200"},
+    ],
+    "/api/v1/partnerships/{code}/registry/export": [{}, {"status": "active"}],
 }
+#: Objects a persona sees only when they are their own: the codes it reads instead of ``sides[...]``'s
+#: (the coordinator reads the police's batch check; the member their own organisation's).
+OWN_OBJECTS = {"member": {"batch": "batch_member"}}
 PARTNERSHIP_SCOPED = "/api/v1/partnerships/{code}/"
 
 EXPECTED_PATHS = {
@@ -385,6 +439,26 @@ EXPECTED_PATHS = {
     "/api/v1/partnerships/{code}/exchange/register/art30",
     "/api/v1/partnerships/{code}/exchange/search",
     "/api/v1/partnerships/{code}/exchange/settings",
+    # Registry: checks, batches, alerts and identifiers, hits, overlaps, search, export, import, settings.
+    "/api/v1/partnerships/{code}/registry/check",
+    "/api/v1/partnerships/{code}/registry/checks",
+    "/api/v1/partnerships/{code}/registry/batches",
+    "/api/v1/partnerships/{code}/registry/batches/{batch_code}",
+    "/api/v1/partnerships/{code}/registry/batches/{batch_code}/hits",
+    "/api/v1/partnerships/{code}/registry/alerts",
+    "/api/v1/partnerships/{code}/registry/alerts/{alert_code}",
+    "/api/v1/partnerships/{code}/registry/alerts/{alert_code}/status",
+    "/api/v1/partnerships/{code}/registry/alerts/{alert_code}/identifiers",
+    "/api/v1/partnerships/{code}/registry/alerts/{alert_code}/identifiers/{identifier_code}",
+    "/api/v1/partnerships/{code}/registry/hits",
+    "/api/v1/partnerships/{code}/registry/hits/{hit_code}",
+    "/api/v1/partnerships/{code}/registry/hits/{hit_code}/decision",
+    "/api/v1/partnerships/{code}/registry/overlaps",
+    "/api/v1/partnerships/{code}/registry/overlaps/{overlap_code}/resolution",
+    "/api/v1/partnerships/{code}/registry/search",
+    "/api/v1/partnerships/{code}/registry/export",
+    "/api/v1/partnerships/{code}/registry/imports",
+    "/api/v1/partnerships/{code}/registry/settings",
 }
 
 
@@ -467,6 +541,8 @@ def sides(world, settings, tmp_path):
     exchange_b = exchange_of(
         world.coordinator_b, world.partnership_b, asked=m_b.partner, words="De Horst", texts=EXCHANGE_B
     )
+    registry_a = registry_of_a(world)
+    registry_b = registry_of_b(world, checker=shopkeeper)
     # B's people had notifications of B's meetings and report: one of them is B's secret to try.
     notification_a = (
         Notification.objects.filter(recipient=world.coordinator).first()
@@ -496,6 +572,7 @@ def sides(world, settings, tmp_path):
             **meetings_a,
             **continuity_a,
             **exchange_a,
+            **registry_a,
             "notification": notification_a.code,
         },
         "B": {
@@ -509,6 +586,7 @@ def sides(world, settings, tmp_path):
             **meetings_b,
             **continuity_b,
             **exchange_b,
+            **registry_b,
             "notification": notification_b.code,
         },
     }
@@ -961,6 +1039,121 @@ def exchange_of(actor, partnership, *, asked, words: str, texts: dict) -> dict:
     }
 
 
+def _registry_alert(user, partnership, texts: dict, *, description: str, identifiers: list[dict]):
+    from safepact.registry import services as registry_services
+
+    return registry_services.alert_create(
+        user=user,
+        partnership=partnership,
+        category="boat",
+        description=description,
+        case_reference=texts["case_reference"],
+        legal_basis=texts.get("legal_basis", "Rättegångsbalken 27 kap."),
+        jurisdiction="NL" if texts is REGISTRY_B else "SE",
+        identifiers=identifiers,
+        action_note="Call the duty officer." if texts is REGISTRY_A else "",
+    )
+
+
+def _registry_batch(user, membership, name: str, lines: str):
+    """A batch check of ``user``'s organisation, run at once (its hits made)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from safepact.registry import services as registry_services
+
+    upload = SimpleUploadedFile(name, f"kind,value\n{lines}".encode(), content_type="text/csv")
+    batch = registry_services.batch_create(user=user, membership=membership, file=upload, context="purchase")
+    registry_services.batch_run(batch_id=batch.pk)
+    return batch
+
+
+def registry_of(world, partnership, *, police, checker, texts: dict) -> dict:
+    """One side's registry: an alert with a hull number, a VIN and an IMEI, a second alert sharing the hull
+    number (an overlap), a partner's check of the VIN (a hit), and batch checks of the police and of the
+    partner, each with a line that hits."""
+    from safepact.partnerships.selectors import membership_in
+    from safepact.registry import services as registry_services
+
+    alert = _registry_alert(
+        police,
+        partnership,
+        texts,
+        description=texts["description"],
+        identifiers=[
+            {"kind": "hin", "value": texts["hin"]},
+            {"kind": "vin", "value": texts["vin"]},
+            {"kind": "imei", "value": texts["imei"]},
+        ],
+    )
+    _registry_alert(
+        police,
+        partnership,
+        texts,
+        description=texts["twin"],
+        identifiers=[{"kind": "hin", "value": texts["hin"]}],
+    )
+    m_checker, m_police = membership_in(checker, partnership), membership_in(police, partnership)
+    result = registry_services.check_identifier(
+        user=checker, membership=m_checker, kind="vin", value=texts["vin"], context="offered_for_sale"
+    )
+    assert result.hit
+    if "note" in texts:
+        hit = Hit.objects.get(code=result.hit_code)
+        registry_services.hit_decide(user=police, hit=hit, status="confirmed", note=texts["note"])
+    batch_name = texts.get("file", "sofielund-stock.csv")
+    lines = f"imei,{texts['imei']}\nvin,{texts['vin']}\n"
+    batch = _registry_batch(police, m_police, f"police-{batch_name}", lines)
+    batch_member = _registry_batch(checker, m_checker, batch_name, lines)
+    assert batch_member.organisation_id != batch.organisation_id
+    return {
+        "alert": alert.code,
+        "identifier": alert.identifiers.order_by("id").first().code,
+        "hit": result.hit_code,
+        "overlap": Overlap.objects.get(partnership=partnership).code,
+        "batch": batch.code,
+        "batch_member": batch_member.code,
+    }
+
+
+def registry_of_a(world) -> dict:
+    return registry_of(
+        world, world.partnership_a, police=world.coordinator, checker=world.member, texts=REGISTRY_A
+    )
+
+
+def registry_of_b(world, *, checker) -> dict:
+    """B's registry: its police take part through a unit of their own (B's coordinator is the municipality);
+    B's shopkeeper checks."""
+    agent = make_user("agent@politie-limburg.example", "Anouk Agent")
+    add_member(
+        coordinator=world.coordinator_b,
+        partnership=world.partnership_b,
+        user=agent,
+        role="member",
+        new_organisation={"name": "Politie Limburg De Horst", "kind": "law_enforcement", "country": "NL"},
+    )
+    return registry_of(world, world.partnership_b, police=agent, checker=checker, texts=REGISTRY_B)
+
+
+def registry_secrets_of_b(b) -> set[str]:
+    """B's registry: codes, descriptions, case references, legal bases, identifiers (as typed and as
+    stored), what B's partners checked, the notes of B's police, B's batch files."""
+    from safepact.registry.models import Alert, BatchCheck, Check, Identifier
+
+    found = {value for key, value in REGISTRY_B.items()}
+    for alert in Alert.objects.filter(partnership=b):
+        found |= {str(alert.code), alert.description, alert.case_reference, alert.legal_basis}
+    for identifier in Identifier.objects.filter(partnership=b):
+        found |= {str(identifier.code), identifier.value, identifier.key}
+    for hit in Hit.objects.filter(partnership=b):
+        found |= {str(hit.code), hit.checked_value, hit.note, hit.key}
+    found |= {str(c) for c in Overlap.objects.filter(partnership=b).values_list("code", flat=True)}
+    for batch in BatchCheck.objects.filter(partnership=b):
+        found |= {str(batch.code), batch.file_name}
+    found |= set(Check.objects.filter(partnership=b).values_list("key", flat=True))
+    return found
+
+
 def exchange_secrets_of_b(b) -> set[str]:
     """B's exchange: codes, titles, texts, file names and hashes, the register's words."""
     from safepact.exchange.models import (
@@ -1125,6 +1318,7 @@ def secrets_of_b(world) -> set[str]:
     found |= meeting_secrets_of_b(world.partnership_a, b)
     found |= continuity_secrets_of_b(b)
     found |= exchange_secrets_of_b(b)
+    found |= registry_secrets_of_b(b)
     for profile in DirectoryProfile.objects.filter(organisation__in=private_to_b):
         found |= {str(profile.code), profile.summary, profile.offers, profile.regions, profile.contact_role}
     found.discard("")
@@ -1392,6 +1586,8 @@ SEEN_BY_EVERYONE = (
     "flow",
 )
 SEEN_BY_COORDINATORS = ("assessment", "briefing", "five_safes")
+# A's coordinator is a police officer: law enforcement reads the registry's alerts, hits and overlaps.
+SEEN_BY_POLICE = ("alert", "identifier", "hit", "overlap", "batch")
 # The files (not JSON) are read as what they are: SVG text and attributes, CSV cells.
 FILES_SHOW = {
     "/api/v1/partnerships/{code}/formation/organogram.svg": ("image/svg+xml", "Sofielund steering board"),
@@ -1425,10 +1621,11 @@ def test_nothing_of_b_reaches_a_member_of_a(client, world, sides, persona):
 
     seen: set[str] = set()
     walked = []
+    codes = {**sides["A"], **{key: sides["A"][own] for key, own in OWN_OBJECTS.get(persona, {}).items()}}
     for path, operation in sorted(operations.items()):
-        url = fill(path, sides["A"])
+        url = fill(path, codes)
         for query in queries_for(path, operation):
-            query = fill_query(query, sides["A"])
+            query = fill_query(query, codes)
             response = client.get(url, query)
             walked.append((path, query, response.status_code))
             # Filled in right: the coordinator reads everything, the member all but coordinator-only pages.
@@ -1462,6 +1659,13 @@ def test_nothing_of_b_reaches_a_member_of_a(client, world, sides, persona):
     assert signatures_of_a
     expected_of_a |= signatures_of_a
     assert expected_of_a <= seen, expected_of_a - seen
+    # The registry: the police coordinator reads the alerts, hits, overlaps and its own batch; the member
+    # their own organisation's batch.
+    if persona == "member":
+        assert str(sides["A"]["batch_member"]) in seen
+    if persona == "coordinator":
+        assert {str(sides["A"][key]) for key in SEEN_BY_POLICE} <= seen
+        assert {REGISTRY_A["description"], REGISTRY_A["case_reference"]} <= seen
     if persona == "coordinator":
         assert str(sides["A"]["invitation"]) in seen
         assert str(sides["A"]["calendar_feed"]) in seen  # the coordinator's own calendar address

@@ -1,1 +1,906 @@
-__all__: list[str] = []
+"""Checks: a partner member checks identifiers, one at a time, many at once (API) or as a CSV batch.
+
+A check answers two things only: no hit, or a hit with the partnership's ``reference`` and the action to
+take (``CheckResult``); never the alert's description, category, owning unit, case reference or other
+identifiers (decision 0007). Partners check exact identifiers only: ``identifiers.parse`` normalises the
+value and refuses partial or wildcard values, and the lookup is an exact match on ``(partnership, key)``.
+
+**The hot path is raw SQL.** ``check_identifier`` parses before it opens its one transaction, then runs
+three statements on the connection's cursor: both rate-limit counters in one upsert (``INSERT ... ON
+CONFLICT DO UPDATE ... RETURNING``), the indexed lookup joined to active alerts, and the insert into the
+check log (``RETURNING id``). The ORM appears only on a hit (rare), through ``services.hits.hit_create``,
+which audits and notifies the owning unit. A check without a hit is recorded only in the check log, not in
+the audit trail (decision 0007). The statements are built once per database vendor from the models'
+``_meta`` (table and column names, quoted) and use ``%s`` placeholders, so SQLite (3.35 or later, for
+``RETURNING``) and PostgreSQL run the same code.
+
+**Rate limits** (``settings.SAFEPACT_REGISTRY_RATE_LIMITS``):
+
+* single checks count against the person (``u:<user id>``) and the organisation (``o:<organisation id>``)
+  per minute (``RateWindow.window`` = Unix time // 60). A refused attempt still counts (the counters are
+  committed, nothing else is stored): hammering does not help, and the next minute starts afresh.
+* many checks at once (``check_many``, the API) and batches count their rows against the organisation's
+  daily batch quota (``b:<organisation id>``, window = ``clock.today().toordinal()``). A refused call or
+  upload reserves nothing: it is refused as a whole.
+
+``check_rows`` is the set-based core shared by ``check_many``, batches and ``bench/registry.py``: keys are
+looked up in chunks of ``LOOKUP_CHUNK`` with one ``IN (...)`` query each, and the check log of each chunk is
+written with one ``executemany``; rows that hit are inserted one by one (``RETURNING id``, for the hit's
+``check_ref``).
+
+**Batches**: ``batch_create`` checks the upload (a UTF-8 CSV or text file, BOM allowed, no NUL bytes; at
+most ``SAFEPACT_REGISTRY_BATCH_MAX_MB`` megabytes and ``SAFEPACT_REGISTRY_BATCH_MAX_ROWS`` rows; a header
+line naming ``kind`` and ``value`` and optionally ``manufacturer``, ``country`` and ``document_type``, in
+any case, separated by ``,`` or ``;``), reserves its rows against the daily quota, stores the file and
+queues ``tasks.registry_check_batch``; ``batch_run`` (the task) checks it in chunks of ``BATCH_CHUNK`` rows,
+committing the progress after each chunk, records bad lines by line number (the header is line 1) and
+resumes where it stopped when it is run again.
+"""
+
+import codecs
+import csv
+import io
+import logging
+import os
+import unicodedata
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import cache, partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import connection, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from safepact.audit.selectors import register_action_labels
+from safepact.audit.services import audit_record
+from safepact.lib import clock
+from safepact.registry import identifiers, permissions
+from safepact.registry.models import (
+    Alert,
+    AlertStatus,
+    BatchCheck,
+    BatchStatus,
+    Check,
+    CheckContext,
+    HitAction,
+    Identifier,
+    RateWindow,
+)
+
+__all__ = [
+    "BATCH_CHUNK",
+    "CHECK_MANY_MAX",
+    "LOOKUP_CHUNK",
+    "CheckError",
+    "CheckMatch",
+    "CheckResult",
+    "RateLimited",
+    "batch_create",
+    "batch_run",
+    "check_identifier",
+    "check_many",
+    "check_rows",
+]
+
+logger = logging.getLogger("safepact.registry")
+
+#: At most this many identifiers in one ``check_many`` call (the API's ``POST /checks``).
+CHECK_MANY_MAX = 1000
+#: Keys per lookup query (``IN (...)``) and per ``executemany`` of the check log in ``check_rows``.
+LOOKUP_CHUNK = 500
+#: Rows of a batch file checked, and committed with the batch's progress, at a time.
+BATCH_CHUNK = 5000
+#: Bad lines of a batch kept in ``BatchCheck.problems`` (all are counted in ``rejected``).
+PROBLEMS_MAX = 1000
+#: Columns of a batch file (the header, in any case): required and optional.
+BATCH_REQUIRED = ("kind", "value")
+BATCH_OPTIONAL = ("manufacturer", "country", "document_type")
+BATCH_EXTENSIONS = (".csv", ".txt")
+#: The header line of a batch file may be at most this long (bytes).
+HEADER_MAX = 4096
+SYSTEM = "safepact"
+
+
+def register() -> None:
+    register_action_labels(
+        {
+            "registry.batch.created": gettext_lazy("Batch of identifiers uploaded for checking"),
+            "registry.batch.finished": gettext_lazy("Batch check finished"),
+        },
+        {"registry.batch": gettext_lazy("Batch checks")},
+    )
+
+
+# Results ---------------------------------------------------------------------------------------------
+
+
+class RateLimited(Exception):
+    """Too many checks: ``scope`` is "person", "organisation" or "batch"; try again in ``retry_after``
+    seconds (the next minute, or the next day for the batch quota)."""
+
+    def __init__(self, *, retry_after: int, scope: str):
+        self.retry_after = int(retry_after)
+        self.scope = scope
+        messages = {
+            "person": _("You have made too many checks this minute. Try again in %(seconds)s seconds."),
+            "organisation": _(
+                "Your organisation has made too many checks this minute. Try again in %(seconds)s seconds."
+            ),
+            "batch": _(
+                "This would take your organisation over its daily number of identifiers checked in bulk. "
+                "Try again tomorrow."
+            ),
+        }
+        super().__init__(messages[scope] % {"seconds": self.retry_after})
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What a checking partner is told: the whole of it. ``value`` is their own identifier, normalised;
+    on a hit only the partnership's reference and the action to take (with the police's note for
+    partners) and the code of the hit (for the outcome later)."""
+
+    hit: bool
+    kind: str
+    value: str
+    reference: str = ""
+    action: str = ""
+    action_text: str = ""
+    action_note: str = ""
+    hit_code: uuid.UUID | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckError:
+    """An item of ``check_many`` that could not be checked (``index`` in the input, the field, why)."""
+
+    index: int
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckMatch:
+    """One match found by ``check_rows``: the row ``index`` (in the rows given), the check log row, the
+    alert and identifier matched, what the partner is told (reference, action, note) and the hit made."""
+
+    index: int
+    check_id: int
+    alert_id: int
+    identifier_id: int
+    reference: str
+    action: str
+    action_note: str
+    hit_code: uuid.UUID | None
+
+
+# SQL, built once per vendor --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Statements:
+    rate: str  # one counter: scope, window, increment -> count
+    rate_pair: str  # two counters at once -> (scope, count) rows
+    lookup_one: str
+    lookup_head: str  # followed by "(%s, %s, ...)"
+    insert_check: str  # RETURNING id
+    insert_checks: str  # executemany
+
+
+def _columns(model, *names: str) -> list[str]:
+    q = connection.ops.quote_name
+    return [q(model._meta.get_field(name).column) for name in names]
+
+
+@cache
+def _statements(vendor: str) -> _Statements:
+    """The hot path's statements. Only table and column names (from the models, quoted) are formatted in;
+    every value is a parameter."""
+    q = connection.ops.quote_name
+    rate_table = q(RateWindow._meta.db_table)
+    scope, window, count = _columns(RateWindow, "scope", "window", "count")
+    upsert = (
+        f"INSERT INTO {rate_table} ({scope}, {window}, {count}) VALUES {{values}} "  # noqa: S608
+        f"ON CONFLICT ({scope}, {window}) DO UPDATE SET {count} = {rate_table}.{count} + EXCLUDED.{count} "
+        f"RETURNING {scope}, {count}"
+    )
+    identifier = q(Identifier._meta.db_table)
+    alert = q(Alert._meta.db_table)
+    i_id, i_alert, i_partnership, i_key = _columns(Identifier, "id", "alert", "partnership", "key")
+    a_id, a_reference, a_action, a_note, a_status = _columns(
+        Alert, "id", "reference", "action", "action_note", "status"
+    )
+    select = (
+        f"SELECT i.{i_key}, i.{i_id}, i.{i_alert}, a.{a_reference}, a.{a_action}, a.{a_note} "  # noqa: S608
+        f"FROM {identifier} i JOIN {alert} a ON a.{a_id} = i.{i_alert} "
+        f"WHERE i.{i_partnership} = %s AND a.{a_status} = '{AlertStatus.ACTIVE.value}' AND i.{i_key} "
+    )
+    check = q(Check._meta.db_table)
+    columns = ", ".join(
+        _columns(
+            Check,
+            "partnership",
+            "user",
+            "organisation",
+            "batch",
+            "kind",
+            "key",
+            "context",
+            "checked_at",
+            "hit",
+        )
+    )
+    insert = f"INSERT INTO {check} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608
+    (check_id,) = _columns(Check, "id")
+    return _Statements(
+        rate=upsert.format(values="(%s, %s, %s)"),
+        rate_pair=upsert.format(values="(%s, %s, %s), (%s, %s, %s)"),
+        lookup_one=select + "= %s",
+        lookup_head=select + "IN ",
+        insert_check=f"{insert} RETURNING {check_id}",
+        insert_checks=insert,
+    )
+
+
+@cache
+def _placeholders(count: int) -> str:
+    return "(" + ", ".join(["%s"] * count) + ")"
+
+
+def _sql() -> _Statements:
+    return _statements(connection.vendor)
+
+
+# Helpers ---------------------------------------------------------------------------------------------
+
+
+def _checker(user, membership):
+    """The checking member's partner: 404 without a membership (outsiders) or with someone else's, 403 for
+    viewers and partners that are not active."""
+    if membership is None or user is None or membership.user_id != user.pk:
+        raise Http404(_("Not found."))
+    permissions.ensure_check(membership)
+    return membership.partner
+
+
+def _context(context) -> str:
+    if context not in CheckContext.values:
+        raise ValidationError({"context": _("Choose why you are checking this identifier.")})
+    return str(context)
+
+
+def _parse(kind, value, manufacturer, country, document_type) -> identifiers.Parsed:
+    return identifiers.parse(
+        kind,
+        value,
+        manufacturer=manufacturer or "",
+        country=country or "",
+        document_type=document_type or "",
+    )
+
+
+def _seconds_to_next_minute(now: datetime) -> int:
+    return 60 - int(now.timestamp()) % 60
+
+
+def _seconds_to_tomorrow(now: datetime) -> int:
+    local = timezone.localtime(now)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
+    return max(1, int((midnight - local).total_seconds()))
+
+
+def _reserve_batch_rows(cursor, organisation_id: int, rows: int) -> None:
+    """Count ``rows`` against the organisation's daily batch quota; ``RateLimited("batch")`` when that
+    would go over it. Run inside the transaction that stores the work, so a refusal reserves nothing."""
+    if rows <= 0:
+        return
+    cursor.execute(_sql().rate, [f"b:{organisation_id}", clock.today().toordinal(), rows])
+    (_scope, total) = cursor.fetchone()
+    if total > settings.SAFEPACT_REGISTRY_RATE_LIMITS["batch_rows_per_day"]:
+        raise RateLimited(retry_after=_seconds_to_tomorrow(clock.now()), scope="batch")
+
+
+def _result(parsed_kind: str, value: str, warnings, matches: list[CheckMatch]) -> CheckResult:
+    if not matches:
+        return CheckResult(hit=False, kind=parsed_kind, value=value, warnings=tuple(warnings))
+    first = matches[0]  # matches of a row come sorted by reference
+    return CheckResult(
+        hit=True,
+        kind=parsed_kind,
+        value=value,
+        reference=first.reference,
+        action=first.action,
+        action_text=str(HitAction(first.action).label),
+        action_note=first.action_note,
+        hit_code=first.hit_code,
+        warnings=tuple(warnings),
+    )
+
+
+def _create_hits(
+    found: list[tuple],
+    *,
+    index: int,
+    check_id: int,
+    partnership_id: int,
+    user_id: int,
+    organisation_id: int,
+    context: str,
+    checked_at: datetime,
+    key: str,
+    checked_value: str,
+    batch_id: int | None,
+    batch_line: int | None,
+) -> list[CheckMatch]:
+    """A hit (``hit_create``: audited, the owning unit notified) for each alert a row matched, first by
+    reference."""
+    from safepact.registry.services.hits import hit_create
+
+    matches = []
+    for _key, identifier_id, alert_id, reference, action, note in sorted(found, key=lambda m: (m[3], m[2])):
+        hit = hit_create(
+            partnership_id=partnership_id,
+            alert_id=alert_id,
+            identifier_id=identifier_id,
+            key=key,
+            checked_value=checked_value,
+            user_id=user_id,
+            organisation_id=organisation_id,
+            context=context,
+            checked_at=checked_at,
+            check_id=check_id,
+            batch_id=batch_id,
+            batch_line=batch_line,
+        )
+        matches.append(
+            CheckMatch(
+                index=index,
+                check_id=check_id,
+                alert_id=alert_id,
+                identifier_id=identifier_id,
+                reference=reference,
+                action=action,
+                action_note=note,
+                hit_code=getattr(hit, "code", None),
+            )
+        )
+    return matches
+
+
+# Single checks ---------------------------------------------------------------------------------------
+
+
+def check_identifier(
+    *,
+    user,
+    membership,
+    kind: str,
+    value: str,
+    manufacturer: str = "",
+    country: str = "",
+    document_type: str = "",
+    context: str,
+) -> CheckResult:
+    """Check one identifier for ``user`` (whose ``membership`` of the partnership is given): the answer is
+    ``CheckResult`` and nothing else. Logged in the check log; a hit is audited and the owning unit is
+    told. ``ValidationError`` naming the field for a bad identifier (partial and wildcard values included)
+    or context; ``RateLimited`` over the per-minute limits (the attempt still counts); 404 without a
+    membership, 403 for viewers."""
+    partner = _checker(user, membership)
+    context = _context(context)
+    try:
+        parsed = _parse(kind, value, manufacturer, country, document_type)
+    except identifiers.IdentifierError as error:
+        raise ValidationError({error.field: str(error)}) from None
+
+    partnership_id, organisation_id = partner.partnership_id, partner.organisation_id
+    now = clock.now()
+    minute = int(now.timestamp()) // 60
+    person, organisation = f"u:{user.pk}", f"o:{organisation_id}"
+    limits = settings.SAFEPACT_REGISTRY_RATE_LIMITS
+    sql = _sql()
+    refused = None
+    matches: list[CheckMatch] = []
+    # One transaction. A refusal is raised only after it commits, so the counters keep the attempt.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.rate_pair, [person, minute, 1, organisation, minute, 1])
+        counts = dict(cursor.fetchall())
+        if counts[person] > limits["user_per_minute"]:
+            refused = "person"
+        elif counts[organisation] > limits["organisation_per_minute"]:
+            refused = "organisation"
+        else:
+            cursor.execute(sql.lookup_one, [partnership_id, parsed.key])
+            found = cursor.fetchall()
+            checked_at = connection.ops.adapt_datetimefield_value(now)
+            cursor.execute(
+                sql.insert_check,
+                [
+                    partnership_id,
+                    user.pk,
+                    organisation_id,
+                    None,
+                    parsed.kind,
+                    parsed.key,
+                    context,
+                    checked_at,
+                    bool(found),
+                ],
+            )
+            (check_id,) = cursor.fetchone()
+            if found:
+                matches = _create_hits(
+                    found,
+                    index=0,
+                    check_id=check_id,
+                    partnership_id=partnership_id,
+                    user_id=user.pk,
+                    organisation_id=organisation_id,
+                    context=context,
+                    checked_at=now,
+                    key=parsed.key,
+                    checked_value=str(value)[:200],
+                    batch_id=None,
+                    batch_line=None,
+                )
+    if refused:
+        raise RateLimited(retry_after=_seconds_to_next_minute(now), scope=refused)
+    return _result(parsed.kind, parsed.value, parsed.warnings, matches)
+
+
+# The set-based core ----------------------------------------------------------------------------------
+
+
+def check_rows(
+    *,
+    partnership_id: int,
+    user_id: int,
+    organisation_id: int,
+    context: str,
+    rows: Sequence[tuple[str, str, str, int | None]],
+    batch_id: int | None = None,
+    checked_at: datetime | None = None,
+) -> list[CheckMatch]:
+    """Check many parsed identifiers at once and log every one of them; return the matches.
+
+    ``rows`` is a sequence of ``(kind, key, checked_value, line)`` tuples: ``kind`` and ``key`` from
+    ``identifiers.parse`` (``Parsed.kind``, ``Parsed.key``), ``checked_value`` the identifier as the partner
+    gave it (kept on a hit) and ``line`` its line in a batch file (or ``None``). Every row gets one row in
+    the check log (``partnership_id``, ``user_id``, ``organisation_id``, ``batch_id``, ``context``,
+    ``checked_at``, default ``clock.now()``). The caller has checked access, the context and the rate
+    limits; this runs in one transaction (a savepoint inside the caller's).
+
+    Keys are looked up ``LOOKUP_CHUNK`` at a time (one ``IN (...)`` query per chunk), and each chunk's log
+    is written with ``executemany``; a row that hits is inserted alone (``RETURNING id``) and gets a hit per
+    matching alert (``hit_create``, with ``batch_id`` and ``batch_line``). Returns ``CheckMatch`` objects in
+    row order, the matches of one row sorted by alert reference.
+    """
+    now = checked_at or clock.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    sql = _sql()
+    matches: list[CheckMatch] = []
+    total = len(rows)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, total, LOOKUP_CHUNK):
+            chunk = rows[start : start + LOOKUP_CHUNK]
+            keys = list({row[1] for row in chunk})
+            cursor.execute(sql.lookup_head + _placeholders(len(keys)), [partnership_id, *keys])
+            found: dict[str, list[tuple]] = {}
+            for match in cursor.fetchall():
+                found.setdefault(match[0], []).append(match)
+            if not found:
+                cursor.executemany(
+                    sql.insert_checks,
+                    [
+                        (partnership_id, user_id, organisation_id, batch_id, kind, key, context, stamp, False)
+                        for kind, key, _value, _line in chunk
+                    ],
+                )
+                continue
+            pending = []
+            for offset, (kind, key, value, line) in enumerate(chunk):
+                if key not in found:
+                    pending.append(
+                        (partnership_id, user_id, organisation_id, batch_id, kind, key, context, stamp, False)
+                    )
+                    continue
+                if pending:  # keep the log in row order
+                    cursor.executemany(sql.insert_checks, pending)
+                    pending = []
+                cursor.execute(
+                    sql.insert_check,
+                    [partnership_id, user_id, organisation_id, batch_id, kind, key, context, stamp, True],
+                )
+                (check_id,) = cursor.fetchone()
+                matches += _create_hits(
+                    found[key],
+                    index=start + offset,
+                    check_id=check_id,
+                    partnership_id=partnership_id,
+                    user_id=user_id,
+                    organisation_id=organisation_id,
+                    context=context,
+                    checked_at=now,
+                    key=key,
+                    checked_value=str(value)[:200],
+                    batch_id=batch_id,
+                    batch_line=line,
+                )
+            if pending:
+                cursor.executemany(sql.insert_checks, pending)
+    return matches
+
+
+def check_many(*, user, membership, items: list[dict], context: str) -> list[CheckResult | CheckError]:
+    """Check up to ``CHECK_MANY_MAX`` identifiers at once (the API): one answer per item, in order, a
+    ``CheckResult`` or a ``CheckError(index, field, message)`` for an item that could not be checked (not
+    logged). The valid items count against the organisation's daily batch quota, not the per-minute
+    limits: a call that would go over it is refused as a whole (``RateLimited("batch")``), nothing stored."""
+    partner = _checker(user, membership)
+    context = _context(context)
+    if not isinstance(items, list | tuple):
+        raise ValidationError({"items": _("Give a list of identifiers.")})
+    if len(items) > CHECK_MANY_MAX:
+        raise ValidationError(
+            {
+                "items": _("Check at most %(max)s identifiers at once; upload a batch file for more.")
+                % {"max": CHECK_MANY_MAX}
+            }
+        )
+    answers: list = [None] * len(items)
+    parsed_items: list[identifiers.Parsed] = []
+    positions: list[int] = []
+    rows = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            answers[index] = CheckError(index, "items", _("Each item needs a kind and a value."))
+            continue
+        try:
+            parsed = _parse(
+                item.get("kind", ""),
+                item.get("value", ""),
+                item.get("manufacturer", ""),
+                item.get("country", ""),
+                item.get("document_type", ""),
+            )
+        except identifiers.IdentifierError as error:
+            answers[index] = CheckError(index, error.field, str(error))
+            continue
+        parsed_items.append(parsed)
+        positions.append(index)
+        rows.append((parsed.kind, parsed.key, str(item.get("value", ""))[:200], None))
+    if rows:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _reserve_batch_rows(cursor, partner.organisation_id, len(rows))
+            matches = check_rows(
+                partnership_id=partner.partnership_id,
+                user_id=user.pk,
+                organisation_id=partner.organisation_id,
+                context=context,
+                rows=rows,
+            )
+        by_row: dict[int, list[CheckMatch]] = {}
+        for match in matches:
+            by_row.setdefault(match.index, []).append(match)
+        for row, (parsed, index) in enumerate(zip(parsed_items, positions, strict=True)):
+            answers[index] = _result(parsed.kind, parsed.value, parsed.warnings, by_row.get(row, []))
+    return answers
+
+
+# Batches ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Upload:
+    file: File
+    name: str
+    delimiter: str
+    columns: dict[str, int]
+    rows: int
+
+
+def _clean_name(name: str) -> str:
+    name = os.path.basename(str(name or "").replace("\\", "/"))
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
+    name = name.strip().strip(".") or "batch.csv"
+    if len(name) > 255:
+        stem, ext = os.path.splitext(name)
+        name = stem[: 255 - len(ext)] + ext
+    return name
+
+
+def _file_error(message) -> ValidationError:
+    return ValidationError({"file": message})
+
+
+def _header(line: bytes) -> tuple[str, dict[str, int]]:
+    """The delimiter and the columns (name -> position) of the header line; ``ValidationError`` naming the
+    file and the header's problem."""
+    text = line.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")
+    delimiter = ";" if text.count(";") > text.count(",") else ","
+    names = [
+        name.strip().strip('"').strip().lower() for name in next(csv.reader([text], delimiter=delimiter), [])
+    ]
+    columns: dict[str, int] = {}
+    for position, name in enumerate(names):
+        if name in columns and name in (*BATCH_REQUIRED, *BATCH_OPTIONAL):
+            raise _file_error(_("The header names the column %(column)s twice.") % {"column": name})
+        columns.setdefault(name, position)
+    missing = [name for name in BATCH_REQUIRED if name not in columns]
+    if missing:
+        raise _file_error(
+            _(
+                "The first line must be a header naming the columns: kind and value are required; "
+                "manufacturer, country and document_type are optional. Missing: %(columns)s."
+            )
+            % {"columns": ", ".join(missing)}
+        )
+    return delimiter, {name: columns[name] for name in (*BATCH_REQUIRED, *BATCH_OPTIONAL) if name in columns}
+
+
+def _inspect_upload(file) -> _Upload:
+    """Check a batch upload without storing anything: name, size, text (UTF-8, no NUL bytes), header and
+    the number of rows (by counting line ends); ``ValidationError({"file": ...})`` otherwise."""
+    if file is None:
+        raise _file_error(_("Choose a CSV file to upload."))
+    name = _clean_name(getattr(file, "name", ""))
+    if not name.lower().endswith(BATCH_EXTENSIONS):
+        raise _file_error(_("Upload a CSV file (a name ending in .csv or .txt)."))
+    max_bytes = settings.SAFEPACT_REGISTRY_BATCH_MAX_MB * 1024 * 1024
+    too_big = _("The file is larger than %(mb)s MB; split it into smaller files.") % {
+        "mb": settings.SAFEPACT_REGISTRY_BATCH_MAX_MB
+    }
+    size = getattr(file, "size", None)
+    if size is not None and size > max_bytes:
+        raise _file_error(too_big)
+    if not hasattr(file, "chunks"):
+        file = File(file)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    read = newlines = 0
+    head = b""
+    last = b""
+    not_text = _("The file is not a text file in UTF-8; save it as CSV (UTF-8) and upload it again.")
+    if hasattr(file, "seek"):
+        file.seek(0)
+    for chunk in file.chunks():
+        if not chunk:
+            continue
+        read += len(chunk)
+        if read > max_bytes:
+            raise _file_error(too_big)
+        if b"\0" in chunk:
+            raise _file_error(not_text)
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError:
+            raise _file_error(not_text) from None
+        if not newlines and len(head) <= HEADER_MAX:
+            head += chunk[: HEADER_MAX + 1 - len(head)]
+        newlines += chunk.count(b"\n")
+        last = chunk[-1:]
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise _file_error(not_text) from None
+    if not read:
+        raise _file_error(_("The file is empty."))
+    end = head.find(b"\n")
+    if end < 0 and (newlines or len(head) > HEADER_MAX):
+        raise _file_error(_("The header line is too long."))
+    try:
+        delimiter, columns = _header(head if end < 0 else head[:end])
+    except UnicodeDecodeError:
+        raise _file_error(not_text) from None
+    rows = newlines - 1 + (0 if last == b"\n" else 1)
+    if rows < 1:
+        raise _file_error(_("The file has a header but no identifiers to check."))
+    if rows > settings.SAFEPACT_REGISTRY_BATCH_MAX_ROWS:
+        raise _file_error(
+            _("The file has %(rows)s rows; at most %(max)s can be checked at once.")
+            % {"rows": rows, "max": settings.SAFEPACT_REGISTRY_BATCH_MAX_ROWS}
+        )
+    if hasattr(file, "seek"):
+        file.seek(0)
+    return _Upload(file=file, name=name, delimiter=delimiter, columns=columns, rows=rows)
+
+
+def _enqueue(batch_id: int) -> None:
+    from safepact.registry import tasks
+
+    tasks.registry_check_batch.enqueue(batch_id)
+
+
+def batch_create(*, user, membership, file, context: str) -> BatchCheck:
+    """Upload a CSV file of identifiers to be checked in the background (``batch_run``).
+
+    Refused with ``ValidationError({"file": ...})`` (not a UTF-8 text file, too big, too many rows, no
+    header with ``kind`` and ``value``, no rows) or ``{"context": ...}``, and with ``RateLimited("batch")``
+    when its rows would take the organisation over its daily quota: nothing stored then. Otherwise the rows
+    are reserved against the quota, the file is stored under an opaque name, the upload is audited
+    (``registry.batch.created``) and the check is queued once the transaction commits."""
+    partner = _checker(user, membership)
+    context = _context(context)
+    upload = _inspect_upload(file)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            _reserve_batch_rows(cursor, partner.organisation_id, upload.rows)
+        batch = BatchCheck(
+            partnership_id=partner.partnership_id,
+            user=user,
+            organisation_id=partner.organisation_id,
+            context=context,
+            file_name=upload.name,
+            total=upload.rows,
+        )
+        batch.file.save(
+            f"{uuid.uuid4().hex}{os.path.splitext(upload.name)[1].lower()}", upload.file, save=False
+        )
+        try:
+            batch.save(force_insert=True)
+            audit_record(
+                actor=user,
+                action="registry.batch.created",
+                target=batch,
+                partnership=partner.partnership,
+                after={"rows": upload.rows, "context": context},
+            )
+        except Exception:
+            batch.file.delete(save=False)
+            raise
+        transaction.on_commit(partial(_enqueue, batch.pk))
+    return batch
+
+
+def _batch_row(row: list[str], columns: dict[str, int]) -> tuple[str, ...]:
+    width = len(row)
+    return tuple(row[position].strip() if position < width else "" for position in columns.values())
+
+
+def _batch_progress(batch_id: int, **fields) -> None:
+    BatchCheck.objects.filter(pk=batch_id).update(**fields)
+
+
+def _finish(batch: BatchCheck, status: str, **fields) -> None:
+    with transaction.atomic():
+        _batch_progress(batch.pk, status=status, finished_at=clock.now(), **fields)
+        batch.refresh_from_db()
+        audit_record(
+            actor=None,
+            actor_label=SYSTEM,
+            action="registry.batch.finished",
+            target=batch,
+            partnership=batch.partnership,
+            after={
+                "status": batch.status,
+                "rows": batch.processed,
+                "hits": batch.hits,
+                "rejected": batch.rejected,
+            },
+        )
+
+
+class _BatchRun:
+    """The state of one run of ``batch_run``: the rows of the current chunk and the counts so far."""
+
+    def __init__(self, batch: BatchCheck, skip: int):
+        self.batch = batch
+        self.processed, self.hits, self.rejected = skip, batch.hits, batch.rejected
+        self.problems = list(batch.problems) if skip else []
+        self.rows: list[tuple[str, str, str, int]] = []
+        self.consumed = 0  # lines of the current chunk (blank and bad ones included)
+        self.chunk_rejected = 0
+        self.chunk_problems: list[dict] = []
+        self.line = 1  # the line last read (the header is line 1)
+
+    def reject(self, line: int, field: str, message: str) -> None:
+        self.chunk_rejected += 1
+        if len(self.problems) + len(self.chunk_problems) < PROBLEMS_MAX:
+            self.chunk_problems.append({"line": line, "field": field, "message": message})
+
+    def flush(self) -> None:
+        """Check the chunk's rows and commit them with the batch's progress."""
+        batch = self.batch
+        with transaction.atomic():
+            matches = check_rows(
+                partnership_id=batch.partnership_id,
+                user_id=batch.user_id,
+                organisation_id=batch.organisation_id,
+                context=batch.context,
+                rows=self.rows,
+                batch_id=batch.pk,
+            )
+            self.problems.extend(self.chunk_problems)
+            _batch_progress(
+                batch.pk,
+                processed=self.processed + self.consumed,
+                hits=self.hits + len(matches),
+                rejected=self.rejected + self.chunk_rejected,
+                problems=self.problems,
+            )
+        self.processed += self.consumed
+        self.hits += len(matches)
+        self.rejected += self.chunk_rejected
+        self.rows, self.consumed, self.chunk_rejected, self.chunk_problems = [], 0, 0, []
+
+
+def _batch_lines(run: _BatchRun, text, skip: int) -> None:
+    delimiter, columns = _header(text.readline().encode("utf-8"))
+    names = tuple(columns)
+    reader = csv.reader(text, delimiter=delimiter)
+    seen = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # e.g. a field over the csv module's limit: a bad line, not a crash
+            record, problem = None, str(error)
+        else:
+            problem = ""
+        run.line = reader.line_num + 1  # the header, read before the reader started, is line 1
+        seen += 1
+        if seen <= skip:
+            continue
+        run.consumed += 1
+        if problem:
+            run.reject(run.line, "file", _("This line cannot be read as CSV."))
+        elif any(field.strip() for field in record):  # blank lines are skipped
+            values = dict(zip(names, _batch_row(record, columns), strict=True))
+            try:
+                parsed = _parse(
+                    values["kind"],
+                    values["value"],
+                    values.get("manufacturer"),
+                    values.get("country"),
+                    values.get("document_type"),
+                )
+            except identifiers.IdentifierError as error:
+                run.reject(run.line, error.field, str(error))
+            else:
+                run.rows.append((parsed.kind, parsed.key, values["value"][:200], run.line))
+        if run.consumed >= BATCH_CHUNK:
+            run.flush()
+    if run.consumed:
+        run.flush()
+
+
+def batch_run(*, batch_id: int) -> dict:
+    """Check a queued batch (the task ``registry.check_batch``): every row through ``check_rows`` in chunks
+    of ``BATCH_CHUNK``, each chunk committed with the progress (``processed``, ``hits``, ``rejected``,
+    ``problems``) so the page's progress bar advances. A bad line is skipped and reported by line number
+    (the header is line 1; the first ``PROBLEMS_MAX`` are kept, all are counted); blank lines are skipped.
+    A batch that stopped half-way (worker killed) goes on after the rows already checked; a finished one is
+    left alone. An error stops it as ``failed`` with the line it reached. Audited
+    (``registry.batch.finished``). Returns the status and the counts."""
+    batch = BatchCheck.objects.select_related("partnership").filter(pk=batch_id).first()
+    if batch is None or batch.status in (BatchStatus.DONE, BatchStatus.FAILED):
+        return {"status": batch.status if batch else "missing"}
+    skip = batch.processed if batch.status == BatchStatus.RUNNING else 0
+    _batch_progress(batch.pk, status=BatchStatus.RUNNING, started_at=batch.started_at or clock.now())
+    run = _BatchRun(batch, skip)
+    try:
+        with batch.file.open("rb") as raw:
+            _batch_lines(run, io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), skip)
+    except Exception as error:
+        logger.exception("Batch check %s stopped at line %s", batch.pk, run.line)
+        message = _(
+            "The check stopped at line %(line)s because of an error (%(error)s); %(rows)s rows were "
+            "checked before it."
+        ) % {"line": run.line, "error": type(error).__name__, "rows": run.processed}
+        _finish(batch, BatchStatus.FAILED, error=message)
+        return {"status": BatchStatus.FAILED.value, "line": run.line, "processed": run.processed}
+    _finish(batch, BatchStatus.DONE, total=run.processed)
+    return {
+        "status": BatchStatus.DONE.value,
+        "total": run.processed,
+        "hits": run.hits,
+        "rejected": run.rejected,
+    }

@@ -1,1 +1,298 @@
-__all__: list[str] = []
+"""Hits: created when a check (live) or an earlier check in the retention window (late) matches an active
+alert; decided by the owning unit; escalated when nobody handles them in time.
+
+``hit_create`` sits on the check's hot path when a check hits, so it reads only what it needs (the alert's
+reference and owner, the checking organisation's name, the checking person) and writes the hit, its audit
+event and the owning unit's notification. Notifications carry only the partnership's reference and who
+checked in which context, never the alert's description, case reference or identifiers, and are labelled
+TLP:AMBER so that emails carry only the link.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from safepact.accounts.models import Organisation
+from safepact.audit.services import audit_record
+from safepact.lib import clock
+from safepact.lib.tlp import TLP
+from safepact.notifications.services import notify
+from safepact.partnerships.models import Membership, Partnership, Role
+from safepact.partnerships.selectors import ACTIVE_MEMBERSHIP, get_partnership_for_user
+from safepact.registry import permissions
+from safepact.registry.models import Alert, CheckContext, Hit, HitKind, HitStatus
+from safepact.registry.selectors.alerts import settings_map
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["escalate_due_hits", "hit_create", "hit_decide"]
+
+NOTE_MAX = Hit._meta.get_field("note").max_length
+ESCALATION_LABEL = "SafePact (hit escalation)"
+WRITE_ROLES = (Role.COORDINATOR, Role.MEMBER)
+
+
+# Recipients ----------------------------------------------------------------------------------------
+
+
+def _law_enforcement_members() -> Q:
+    return Q(role__in=WRITE_ROLES, partner__organisation__kind=permissions.LAW_ENFORCEMENT)
+
+
+def unit_members(partner_ids) -> dict[int, list]:
+    """The law-enforcement members (active, write role, active partner) of each owning unit, by partner id.
+    One query."""
+    ids = set(partner_ids)
+    members: dict[int, list] = {pid: [] for pid in ids}
+    if not ids:
+        return members
+    rows = (
+        Membership.objects.filter(ACTIVE_MEMBERSHIP, _law_enforcement_members(), partner_id__in=ids)
+        .filter(user__is_active=True)
+        .select_related("user")
+        .order_by("id")
+    )
+    for membership in rows:
+        members[membership.partner_id].append(membership.user)
+    return members
+
+
+def hit_url(partnership: Partnership, hit: Hit) -> str:
+    return reverse("registry:hit", kwargs={"code": partnership.code, "hit": hit.code})
+
+
+# Create --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def hit_create(
+    *,
+    partnership_id: int,
+    alert_id: int,
+    identifier_id: int | None,
+    key: str,
+    checked_value: str,
+    user_id: int,
+    organisation_id: int,
+    context: str,
+    checked_at,
+    check_id: int | None,
+    kind: str = HitKind.LIVE,
+    batch_id: int | None = None,
+    batch_line: int | None = None,
+    notify_owner: bool = True,
+) -> Hit:
+    """Record a hit of ``check_id`` on ``alert_id`` (once per alert and check: a second call returns the
+    first hit), audit it and tell the owning unit's law-enforcement members (``notify_owner=False`` when the
+    caller sends one summary, as late hits do)."""
+    alert = (
+        Alert.objects.select_related("partnership")
+        .only("id", "reference", "category", "owner_id", "partnership__id", "partnership__code")
+        .get(pk=alert_id, partnership_id=partnership_id)
+    )
+    partnership = alert.partnership
+    hit = Hit(
+        partnership_id=partnership_id,
+        alert=alert,
+        identifier_id=identifier_id,
+        check_ref=check_id,
+        kind=kind,
+        key=key,
+        checked_value=(checked_value or "")[:200],
+        batch_id=batch_id,
+        batch_line=batch_line,
+        checked_by_id=user_id,
+        checked_by_organisation_id=organisation_id,
+        context=context,
+        checked_at=checked_at,
+        created_at=clock.now(),
+    )
+    if check_id is None:
+        hit.save(force_insert=True)
+    else:
+        try:
+            with transaction.atomic():
+                hit.save(force_insert=True)
+        except IntegrityError:
+            existing = Hit.objects.filter(alert_id=alert_id, check_ref=check_id).first()
+            if existing is None:
+                raise
+            return existing
+    checker = get_user_model().objects.only("id", "code", "email", "is_active").filter(pk=user_id).first()
+    organisation_name = (
+        Organisation.objects.filter(pk=organisation_id).values_list("name", flat=True).first() or ""
+    )
+    context_label = CheckContext(context).label if context in CheckContext.values else context
+    audit_record(
+        actor=checker,
+        actor_label=organisation_name,
+        action="registry.hit.created",
+        target=hit,
+        partnership=partnership,
+        after={
+            "kind": kind,
+            "reference": alert.reference,
+            "organisation": organisation_name,
+            "context": context,
+            "batch_line": batch_line,
+        },
+    )
+    if notify_owner:
+        if kind == HitKind.LATE:
+            title = _("Late hit on %(reference)s") % {"reference": alert.reference}
+        else:
+            title = _("Hit on %(reference)s") % {"reference": alert.reference}
+        notify(
+            recipients=unit_members([alert.owner_id])[alert.owner_id],
+            kind="registry.hit",
+            title=title,
+            body=_("Checked by %(organisation)s (%(context)s).")
+            % {"organisation": organisation_name, "context": context_label},
+            url=hit_url(partnership, hit),
+            tlp=TLP.AMBER,
+            partnership=partnership,
+        )
+    return hit
+
+
+# Decide --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def hit_decide(*, user, hit: Hit, status: str, note: str = "") -> Hit:
+    """The owning unit confirms or rejects an open hit; the checking person is told the outcome (only the
+    outcome)."""
+    partnership = get_partnership_for_user(user, hit.partnership.code, write=True)
+    membership = partnership.membership
+    permissions.ensure(permissions.can_see_alerts(membership))
+    locked = (
+        Hit.objects.select_for_update(of=("self",))
+        .select_related("alert", "checked_by")
+        .filter(pk=hit.pk, partnership=partnership)
+        .first()
+    )
+    if locked is None:
+        raise Http404(_("Not found."))
+    permissions.ensure(
+        permissions.can_decide_hit(membership, locked), _("Only the owning unit can decide on this hit.")
+    )
+    if locked.status != HitStatus.OPEN:
+        raise ValidationError({"status": _("This hit has already been decided.")})
+    if status not in (HitStatus.CONFIRMED, HitStatus.REJECTED):
+        raise ValidationError({"status": _("Choose confirmed or rejected.")})
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError({"note": _("This can be at most %(max)s characters.") % {"max": NOTE_MAX}})
+    now = clock.now()
+    locked.status = status
+    locked.note = note
+    locked.decided_by = user
+    locked.decided_at = now
+    locked.save(update_fields=["status", "note", "decided_by", "decided_at"])
+    locked.partnership = partnership
+    audit_record(
+        actor=user,
+        action="registry.hit.decided",
+        target=locked,
+        partnership=partnership,
+        before={"status": HitStatus.OPEN},
+        after={"status": status, "reference": locked.alert.reference, "note": note},
+    )
+    if status == HitStatus.CONFIRMED:
+        title = _("Your check: confirmed — the police will contact you")
+    else:
+        title = _("Your check: not confirmed")
+    notify(
+        recipients=[locked.checked_by],
+        kind="registry.hit.decided",
+        title=title,
+        url=reverse("registry:checks", kwargs={"code": partnership.code}),
+        tlp=TLP.AMBER,
+        partnership=partnership,
+    )
+    return locked
+
+
+# Escalate ------------------------------------------------------------------------------------------
+
+
+def _escalation_recipients(partnership_id: int) -> list:
+    """The partnership's coordinators and all its law-enforcement members."""
+    rows = (
+        Membership.objects.filter(ACTIVE_MEMBERSHIP, partner__partnership_id=partnership_id)
+        .filter(Q(role=Role.COORDINATOR) | _law_enforcement_members())
+        .filter(user__is_active=True)
+        .select_related("user")
+        .order_by("id")
+    )
+    return [membership.user for membership in rows]
+
+
+def _escalate_partnership(partnership: Partnership, hours: int, now) -> int:
+    with transaction.atomic():
+        due = list(
+            Hit.objects.select_for_update(of=("self",))
+            .select_related("alert")
+            .filter(
+                partnership=partnership,
+                status=HitStatus.OPEN,
+                escalated_at__isnull=True,
+                created_at__lte=now - timedelta(hours=hours),
+            )
+            .order_by("created_at", "id")
+        )
+        if not due:
+            return 0
+        Hit.objects.filter(pk__in=[hit.pk for hit in due]).update(escalated_at=now)
+        recipients = _escalation_recipients(partnership.pk)
+        for hit in due:
+            hit.escalated_at = now
+            audit_record(
+                actor_label=ESCALATION_LABEL,
+                action="registry.hit.escalated",
+                target=hit,
+                partnership=partnership,
+                after={"reference": hit.alert.reference, "hours": hours},
+            )
+            notify(
+                recipients=recipients,
+                kind="registry.hit.escalated",
+                title=_("Unhandled hit on %(reference)s for %(hours)s hours")
+                % {"reference": hit.alert.reference, "hours": hours},
+                url=hit_url(partnership, hit),
+                tlp=TLP.AMBER,
+                partnership=partnership,
+            )
+        return len(due)
+
+
+def escalate_due_hits() -> int:
+    """Escalate every open hit that nobody decided within its partnership's ``escalation_hours`` (once
+    each: ``escalated_at``). Returns the number escalated. One partnership's trouble does not stop the
+    others (its changes roll back and the next round tries again)."""
+    now = clock.now()
+    waiting = set(
+        Hit.objects.filter(
+            status=HitStatus.OPEN, escalated_at__isnull=True, created_at__lte=now - timedelta(hours=1)
+        )
+        .order_by()
+        .values_list("partnership_id", flat=True)
+        .distinct()
+    )
+    if not waiting:
+        return 0
+    settings = settings_map(waiting)
+    escalated = 0
+    for partnership in Partnership.objects.filter(pk__in=waiting).only("id", "code").order_by("id"):
+        try:
+            escalated += _escalate_partnership(partnership, settings[partnership.pk].escalation_hours, now)
+        except Exception:
+            logger.exception("Escalating the hits of partnership %s failed", partnership.code)
+    return escalated
