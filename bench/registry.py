@@ -44,7 +44,9 @@ mean something on a quiet machine.
 """
 
 import argparse
+import csv
 import gc
+import io
 import json
 import os
 import secrets
@@ -540,15 +542,60 @@ class People:
 
 # Import --------------------------------------------------------------------------------------------------
 
-MAPPING = None  # TODO
+#: A legacy export with one identifier per row; the rows of one object share its number (the object key).
+MAPPING = {
+    "name": "registry benchmark (legacy rows)",
+    "format": "csv",
+    "object_key": ["object"],
+    "fields": {
+        "category": "category",
+        "description": "description",
+        "case_reference": "case_reference",
+        "legal_basis": "legal_basis",
+        "jurisdiction": "jurisdiction",
+        "action": "action",
+    },
+    "identifier_rows": {
+        "kind_column": "kind",
+        "value_column": "value",
+        "manufacturer_column": "manufacturer",
+        "country_column": "country",
+    },
+}
+CSV_COLUMNS = ("object", "case_reference", "category", "description", "legal_basis", "jurisdiction", "action",
+               "kind", "value", "manufacturer", "country")  # fmt: skip
 
 
-def import_csv(first, last):
-    raise NotImplementedError
+def import_csv(first: int, last: int) -> tuple[bytes, int]:
+    """The CSV file of objects first..last-1 (one identifier per row) and its number of identifiers."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for i in range(first, last):
+        category, items = object_identifiers(i)
+        f = object_fields(i, category)
+        head = (
+            i,
+            f["case_reference"],
+            category,
+            f["description"],
+            f["legal_basis"],
+            f["jurisdiction"],
+            f["action"],
+        )
+        for item in items:
+            writer.writerow(
+                (*head, item["kind"], item["value"], item.get("manufacturer", ""), item.get("country", ""))
+            )
+            count += 1
+    return out.getvalue().encode(), count
 
 
-def check_report(report, objects, identifiers):
-    pass
+def check_report(report, objects: int, identifiers: int) -> None:
+    counts = report.counts
+    if counts["created"] != objects or counts["identifiers"] != identifiers or counts["rejected"]:
+        raise SystemExit(f"the import did not do what was expected: {counts}, {report.rejected[:5]}")
 
 
 def fmt_rate(n: float, seconds: float) -> str:
@@ -849,6 +896,41 @@ def batch_checks(people, items) -> dict:
     }
 
 
+def close_searches(people, n_objects: int, count: int) -> dict:
+    """``close_identifier_search`` (law enforcement) for VINs one character off a stored one, against reading
+    the same candidate rows (same kind, about the same length) with raw SQL and comparing nothing."""
+    from django.db import connection
+
+    from safepact.registry import services
+    from safepact.registry.models import Identifier
+
+    q = connection.ops.quote_name
+    scan = (
+        f"SELECT {q('id')}, {q('value')} FROM {q(Identifier._meta.db_table)} "
+        f"WHERE {q('partnership_id')} = %s AND {q('kind')} = %s AND LENGTH({q('value')}) BETWEEN %s AND %s"
+    )
+    svc, base, found = [], [], 0
+    for k in range(count):
+        d = Draw(SEED, 900 + k)
+        i = d.below(n_objects // len(CYCLE)) * len(CYCLE)  # a vehicle: position 0 of the cycle has a VIN
+        vin = object_identifiers(i)[1][0]["value"]
+        pos = 9 + d.below(8)
+        typo = vin[:pos] + ("7" if vin[pos] != "7" else "8") + vin[pos + 1 :]
+        t0 = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(scan, [people.partnership.pk, "vin", 15, 19])
+            rows = cursor.fetchall()
+        t1 = time.perf_counter()
+        matches = services.close_identifier_search(
+            user=people.police, partnership=people.partnership, kind="vin", value=typo, max_distance=2
+        )
+        t2 = time.perf_counter()
+        base.append(t1 - t0)
+        svc.append(t2 - t1)
+        found += any(m.identifier.value == vin for m in matches)
+    return {"service": svc, "baseline": base, "found": found, "candidates": len(rows)}
+
+
 # HTTP ----------------------------------------------------------------------------------------------------
 
 
@@ -1058,6 +1140,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100_000, help="identifiers in the batch check")
     parser.add_argument("--hit-rate", type=float, default=0.01, help="share of checks that hit")
     parser.add_argument("--http", type=int, default=4_000, help="HTTP requests per endpoint (0: skip HTTP)")
+    parser.add_argument("--searches", type=int, default=5, help="close-identifier searches (0: skip)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients")
     parser.add_argument(
         "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 3)), help="gunicorn workers"
@@ -1235,6 +1318,20 @@ def run(args, db: Database, workdir: Path) -> None:
             )
         if batch["logged"] != batch["n"]:
             print(f"  CHECK: {batch['logged']:,} checks logged for {batch['n']:,}")
+
+    logged = count_checks()
+    print(f"  check log: {logged:,} rows, database now {db.size()}", flush=True)
+
+    # Close-identifier search (law enforcement), for the scaling notes.
+    if args.searches:
+        close = close_searches(people, n, args.searches)
+        table.row(
+            f"close-identifier search, VIN with a typo among {close['candidates']:,} VINs, p50 (found "
+            f"{close['found']}/{args.searches}); baseline: reading the candidates",
+            ms(percentile(close["service"], 50)),
+            ms(percentile(close["baseline"], 50)),
+            ratio(percentile(close["service"], 50), percentile(close["baseline"], 50)),
+        )
 
     # 4. HTTP.
     if args.http:

@@ -191,8 +191,9 @@ def check(request, code: UUID, payload: CheckIn):
     description=(
         "`items`: up to 1,000 identifiers (`kind`, `value`, and where needed `manufacturer`, `country`, "
         "`document_type`), one `context` for all. `results` answers each good identifier as `POST /check` "
-        "does, with its `index`; `errors` names each bad one by its `index` and `field`. Each identifier "
-        "counts towards the rate limits; 429 `rate_limited` when they would be exceeded (nothing checked)."
+        "does, with its `index`; `errors` names each bad one by its `index` and `field` (those are not "
+        "logged). The good ones count towards your organisation's daily bulk quota (as batch rows do): 429 "
+        "`rate_limited` with `Retry-After` when they would exceed it, and nothing is checked."
     ),
 )
 def check_many(request, code: UUID, payload: ChecksIn):
@@ -483,13 +484,16 @@ def identifier_new(request, code: UUID, alert_code: UUID, payload: IdentifierIn)
 def identifier_delete(request, code: UUID, alert_code: UUID, identifier_code: UUID, reason: str = ""):
     user = request.auth
     _partnership, alert = _own_alert(user, code, alert_code)
-    if len(reason) > 500:
-        raise ValidationError({"reason": _("Ensure this value has at most 500 characters.")})
     identifier = alert.identifiers.filter(code=identifier_code).first()
     if identifier is None:
-        raise Http404(_("Identifier not found."))
-    with _state():
+        raise Http404(_("Not found."))
+    try:
         services.identifier_remove(user=user, identifier=identifier, reason=reason)
+    except ValidationError as exc:
+        # The last identifier of an alert cannot go: the alert's state, not the request, is in the way.
+        if hasattr(exc, "error_dict") and set(exc.error_dict) == {"identifier"}:
+            raise HttpError(409, " ".join(exc.messages)) from exc
+        raise
     return Status(204, None)
 
 

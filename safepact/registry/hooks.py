@@ -1,5 +1,6 @@
-"""Wiring at start-up (``RegistryConfig.ready``): the partnership's "Registry" section, the demo and the
-background jobs (daily: alert expiry and the check-log purge; every few minutes: hit escalation)."""
+"""Wiring at start-up (``RegistryConfig.ready``): audit labels, the partnership's "Registry" section, the
+demo and the background jobs (daily: alert expiry and the check-log purge; every few minutes: hit
+escalation)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,9 @@ def register() -> None:
     from safepact.partnerships.hooks import register_demo, register_section
     from safepact.registry import tasks  # noqa: F401 - registers the periodic jobs
     from safepact.registry.demo import registry_demo
+    from safepact.registry.services import alerts, checks, transfer
 
+    for part in (alerts, checks, transfer):
+        part.register()
     register_section(_("Registry"), "registry:home")
     register_demo(registry_demo)

@@ -19,8 +19,11 @@ identifiers never meet on one key:
 * engine, frame, firearm, serial, plate and document numbers: no folding (letters and digits both occur).
 
 Keys of different kinds never collide: each starts with its kind and ``:``; the parts after it are
-upper-case letters and digits (a German plate keeps one ``-`` between district and letters, see
-``_plate_de``), and multi-part keys join fixed parts with ``:``.
+upper-case letters and digits (a document type is its lower-case value; a German plate keeps one ``-``
+between district and letters, see ``_plate_de``), and multi-part keys join their parts with ``:``, which
+no part contains. A CIN keeps its country (MICs are assigned per country), except ``US``: a US HIN carries
+no country code, so ``US-ABC12345A606`` is the same hull as ``ABC12345A606``. The IMEI key is the 14-digit
+body, so an IMEI with or without its check digit and the IMEISV of one phone meet.
 
 ``parse`` is on the hot path of checks (a batch of 100,000 identifiers a second): the translation tables
 and regular expressions are built once here, and the common ASCII case runs through ``bytes.translate``
@@ -95,7 +98,7 @@ class KindSpec:
     needs_manufacturer: bool
     needs_country: bool
     needs_document_type: bool
-    #: Look-alike characters folded for this kind: ``(("I", "1"), ("O", "0"), ...)``.
+    #: Look-alike characters folded for this kind: ``(("I", "1"), ("O", "0"), ...)`` (HIN: serial only).
     lookalikes: tuple[tuple[str, str], ...]
     #: True when a manufacturer may be given (required or optional) and is part of the key.
     takes_manufacturer: bool = False
@@ -184,7 +187,7 @@ _VIN_STR_FOLD = str.maketrans(dict(_VIN_FOLD))
 _DIGIT_STR_FOLD = str.maketrans(dict(_DIGIT_FOLD))
 
 _VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
-_HIN_RE = re.compile(r"(?:([A-Z]{2}))?[A-Z]{3}[A-HJ-NPR-Z0-9]{5}[A-L][0-9]{3}")
+_HIN_RE = re.compile(r"(?:[A-Z]{2})?[A-Z]{3}[A-HJ-NPR-Z0-9]{5}[A-L][0-9]{3}")
 _ALNUM_RE = re.compile(r"[A-Z0-9]+")
 _DIGITS_RE = re.compile(r"[0-9]+")
 _PLATE_RE = re.compile(r"[A-Z0-9\u00c4\u00d6\u00dc\u00c5\u00c6\u00d8]+")
@@ -237,7 +240,6 @@ _DE_RE = re.compile(r"([A-Z\u00c4\u00d6\u00dc]{2,5})([1-9][0-9]{0,3})([EH]?)")
 _DE_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ\u00c4\u00d6\u00dc"
 
 _DOCUMENT_TYPES = frozenset(DocumentType.values)
-_KIND_PREFIX = {kind: kind + ":" for kind in KINDS}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -338,7 +340,9 @@ def compact(kind: str, value: str) -> str:
 
     Idempotent; never raises for a known kind (validity is ``parse``'s business).
     """
-    return _COMPACT[_kind_of(kind)](str(value)[: MAX_INPUT * 2])
+    if value.__class__ is not str:
+        value = "" if value is None else str(value)
+    return _COMPACT[_kind_of(kind)](value[: MAX_INPUT * 2])
 
 
 def is_partial(value: str) -> bool:
@@ -575,7 +579,8 @@ def _plate_de(raw: str, value: str, warn: bool) -> tuple[str, tuple[str, ...]]:
     """A German plate keeps one ``-`` between district and letters: ``B-AB123`` and ``BA-B123`` differ.
 
     A space or hyphen inside the letters marks the end of the district. Without one the split is
-    certain only with 2 letters (1+1) or 5 (3+2); with 3 or 4 the plate is refused as ambiguous.
+    certain only with 2 letters (1+1) or 5 (3+2); with 3 or 4, or with separators at two places inside
+    the letters, the plate is refused as ambiguous (never guessed).
     Other German plates (armed forces, diplomatic) are kept as letters and digits, with a warning.
     """
     match = _DE_RE.fullmatch(value)
@@ -583,7 +588,7 @@ def _plate_de(raw: str, value: str, warn: bool) -> tuple[str, tuple[str, ...]]:
         return value, _plate_warning("DE") if warn else ()
     letters, digits, suffix = match.groups()
     n = len(letters)
-    district = 0
+    cuts = set()  # letter counts after which a separator stands inside the letters
     seen = 0
     for char in (raw if raw.isascii() else unicodedata.normalize("NFKC", raw)).upper():
         if char in _DE_LETTERS:
@@ -592,12 +597,15 @@ def _plate_de(raw: str, value: str, warn: bool) -> tuple[str, tuple[str, ...]]:
                 break
         elif char in _ALL_SEPARATORS:
             if seen:
-                district = seen
-                break
+                cuts.add(seen)
         else:
             break
-    if not district:
+    if len(cuts) == 1:
+        district = cuts.pop()
+    elif not cuts:
         district = 1 if n == 2 else 3 if n == 5 else 0
+    else:
+        district = 0
     if not (1 <= district <= 3 and 1 <= n - district <= 2):
         raise IdentifierError(
             "value",

@@ -268,7 +268,13 @@ def alert_new(request, code):
                 return redirect(_alert_url(partnership, alert))
         status = 422
     context = _context(
-        partnership, membership, form=form, formset=formset, alert=None, max_rows=MAX_IDENTIFIERS
+        partnership,
+        membership,
+        form=form,
+        formset=formset,
+        row_errors=any(row.errors for row in formset.forms) if posted else False,
+        alert=None,
+        max_rows=MAX_IDENTIFIERS,
     )
     return render(request, "registry/alert_form.html", context, status=status)
 

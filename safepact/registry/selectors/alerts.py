@@ -8,7 +8,8 @@ hit is ``checker_outcome``.
 from datetime import datetime, time
 from uuid import UUID
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -119,7 +120,18 @@ def alert_list(
             Q(value__icontains=q) | (Q(key__contains=compacted) if compacted else Q(pk__in=[]))
         )
         alerts = alerts.filter(matches | Q(Exists(identifiers)))
-    return alerts.select_related("owner__organisation").annotate(identifier_count=Count("identifiers"))
+    identifier_count = (
+        Identifier.objects.filter(alert=OuterRef("pk"))
+        .order_by()
+        .values("alert")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        alerts.select_related("owner__organisation")
+        .annotate(identifier_count=Coalesce(Subquery(identifier_count), 0))
+        .order_by("-created_at", "-id")
+    )
 
 
 def get_alert(*, user, partnership: Partnership, code) -> Alert:
@@ -156,7 +168,7 @@ def hit_list(*, user, partnership: Partnership, status=None) -> QuerySet[Hit]:
     hits = Hit.objects.filter(partnership=partnership)
     if status:
         hits = hits.filter(status=status)
-    return hits.select_related(*HIT_RELATED)
+    return hits.select_related(*HIT_RELATED).order_by("-created_at", "-id")
 
 
 def get_hit(*, user, partnership: Partnership, code) -> Hit:
@@ -196,7 +208,7 @@ def overlap_list(*, user, partnership: Partnership, status=None) -> QuerySet[Ove
     overlaps = Overlap.objects.filter(partnership=partnership)
     if status:
         overlaps = overlaps.filter(status=status)
-    return overlaps.select_related(*OVERLAP_RELATED)
+    return overlaps.select_related(*OVERLAP_RELATED).order_by("-created_at", "-id")
 
 
 def get_overlap(*, user, partnership: Partnership, code) -> Overlap:

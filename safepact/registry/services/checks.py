@@ -193,6 +193,8 @@ class _Statements:
     lookup_head: str  # followed by "(%s, %s, ...)"
     insert_check: str  # RETURNING id
     insert_checks: str  # executemany
+    insert_looked_up: str  # the lookup inside the insert (EXISTS): RETURNING id, hit
+    unmark_hit: str
 
 
 def _columns(model, *names: str) -> list[str]:
@@ -218,11 +220,11 @@ def _statements(vendor: str) -> _Statements:
     a_id, a_reference, a_action, a_note, a_status = _columns(
         Alert, "id", "reference", "action", "action_note", "status"
     )
-    select = (
-        f"SELECT i.{i_key}, i.{i_id}, i.{i_alert}, a.{a_reference}, a.{a_action}, a.{a_note} "  # noqa: S608
+    joined = (
         f"FROM {identifier} i JOIN {alert} a ON a.{a_id} = i.{i_alert} "
         f"WHERE i.{i_partnership} = %s AND a.{a_status} = '{AlertStatus.ACTIVE.value}' AND i.{i_key} "
     )
+    select = f"SELECT i.{i_key}, i.{i_id}, i.{i_alert}, a.{a_reference}, a.{a_action}, a.{a_note} {joined}"
     check = q(Check._meta.db_table)
     columns = ", ".join(
         _columns(
@@ -239,7 +241,11 @@ def _statements(vendor: str) -> _Statements:
         )
     )
     insert = f"INSERT INTO {check} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608
-    (check_id,) = _columns(Check, "id")
+    (check_id, hit) = _columns(Check, "id", "hit")
+    looked_up = (
+        f"INSERT INTO {check} ({columns}) VALUES (%s, %s, %s, NULL, %s, %s, %s, %s, "  # noqa: S608
+        f"EXISTS (SELECT 1 {joined}= %s)) RETURNING {check_id}, {hit}"
+    )
     return _Statements(
         rate=upsert.format(values="(%s, %s, %s)"),
         rate_pair=upsert.format(values="(%s, %s, %s), (%s, %s, %s)"),
@@ -247,6 +253,8 @@ def _statements(vendor: str) -> _Statements:
         lookup_head=select + "IN ",
         insert_check=f"{insert} RETURNING {check_id}",
         insert_checks=insert,
+        insert_looked_up=looked_up,
+        unmark_hit=f"UPDATE {check} SET {hit} = %s WHERE {check_id} = %s",  # noqa: S608
     )
 
 
@@ -267,12 +275,16 @@ def _checker(user, membership):
     viewers and partners that are not active."""
     if membership is None or user is None or membership.user_id != user.pk:
         raise Http404(_("Not found."))
-    permissions.ensure_check(membership)
+    if not permissions.can_check(membership):
+        permissions.ensure_check(membership)
     return membership.partner
 
 
+_CONTEXTS = frozenset(CheckContext.values)
+
+
 def _context(context) -> str:
-    if context not in CheckContext.values:
+    if context not in _CONTEXTS:
         raise ValidationError({"context": _("Choose why you are checking this identifier.")})
     return str(context)
 
@@ -402,14 +414,18 @@ def check_identifier(
         raise ValidationError({error.field: str(error)}) from None
 
     partnership_id, organisation_id = partner.partnership_id, partner.organisation_id
+    user_id = user.pk
     now = clock.now()
     minute = int(now.timestamp()) // 60
-    person, organisation = f"u:{user.pk}", f"o:{organisation_id}"
+    person, organisation = f"u:{user_id}", f"o:{organisation_id}"
     limits = settings.SAFEPACT_REGISTRY_RATE_LIMITS
     sql = _sql()
+    key = parsed.key
     refused = None
     matches: list[CheckMatch] = []
-    # One transaction. A refusal is raised only after it commits, so the counters keep the attempt.
+    # One transaction, two statements on the way without a hit: both counters, then the check log row
+    # with the lookup inside it (EXISTS on the (partnership, key) index). A refusal is raised only after
+    # the transaction commits, so the counters keep the attempt.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql.rate_pair, [person, minute, 1, organisation, minute, 1])
         counts = dict(cursor.fetchall())
@@ -418,35 +434,37 @@ def check_identifier(
         elif counts[organisation] > limits["organisation_per_minute"]:
             refused = "organisation"
         else:
-            cursor.execute(sql.lookup_one, [partnership_id, parsed.key])
-            found = cursor.fetchall()
-            checked_at = connection.ops.adapt_datetimefield_value(now)
+            stamp = connection.ops.adapt_datetimefield_value(now)
             cursor.execute(
-                sql.insert_check,
+                sql.insert_looked_up,
                 [
                     partnership_id,
-                    user.pk,
+                    user_id,
                     organisation_id,
-                    None,
                     parsed.kind,
-                    parsed.key,
+                    key,
                     context,
-                    checked_at,
-                    bool(found),
+                    stamp,
+                    partnership_id,
+                    key,
                 ],
             )
-            (check_id,) = cursor.fetchone()
-            if found:
+            check_id, hit = cursor.fetchone()
+            if hit:  # rare: read what the partner is told, and make the hits
+                cursor.execute(sql.lookup_one, [partnership_id, key])
+                found = cursor.fetchall()
+                if not found:  # the alert changed in between (PostgreSQL, read committed)
+                    cursor.execute(sql.unmark_hit, [False, check_id])
                 matches = _create_hits(
                     found,
                     index=0,
                     check_id=check_id,
                     partnership_id=partnership_id,
-                    user_id=user.pk,
+                    user_id=user_id,
                     organisation_id=organisation_id,
                     context=context,
                     checked_at=now,
-                    key=parsed.key,
+                    key=key,
                     checked_value=str(value)[:200],
                     batch_id=None,
                     batch_line=None,

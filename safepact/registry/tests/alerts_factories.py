@@ -68,7 +68,9 @@ def key_of(item: dict) -> str:
     ).key
 
 
-def logged_check(reg, *, item: dict = HIN_2, when=NOW, user=None, context="offered_for_sale", partnership=None):
+def logged_check(
+    reg, *, item: dict = HIN_2, when=NOW, user=None, context="offered_for_sale", partnership=None
+):
     """A row of the check log: ``user`` (the marina by default) checked ``item`` at ``when``."""
     user = user or reg.marina
     partnership = partnership or reg.partnership
@@ -134,4 +136,3 @@ def third_unit(reg):
         new_organisation={"name": "Kustbevakningen", "kind": "law_enforcement", "country": "SE"},
     )
     return user
-

@@ -7,7 +7,6 @@ hits); ``boat_alert`` in ``conftest`` is the real path and is used where that ma
 
 from datetime import date
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from safepact.registry import identifiers
@@ -84,10 +83,3 @@ def counts(scope: str) -> int:
 
 def checks_of(user) -> list[Check]:
     return list(Check.objects.filter(user=user).order_by("id"))
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    """Uploaded files go to a temporary folder for this test."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"

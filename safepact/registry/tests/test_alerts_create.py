@@ -130,7 +130,11 @@ def test_an_explicit_expiry_and_the_partnership_default(reg):
     alert = boat_alert(reg, expires_on=date(2027, 6, 30))
     assert alert.expires_on == date(2027, 6, 30)
     services.settings_update(
-        user=reg.police, partnership=reg.partnership, escalation_hours=12, retention_days=90, default_alert_days=30
+        user=reg.police,
+        partnership=reg.partnership,
+        escalation_hours=12,
+        retention_days=90,
+        default_alert_days=30,
     )
     other = boat_alert(reg, identifiers=[engine(1)])
     assert other.expires_on == clock.today() + timedelta(days=30)

@@ -15,12 +15,19 @@ from safepact.audit.models import AuditEvent
 from safepact.lib import clock
 from safepact.registry.models import BatchCheck, BatchStatus, Check, RateWindow
 from safepact.registry.services import RateLimited, batch_create
-from safepact.registry.tests.checks_factories import counts, csv_file, media_root  # noqa: F401
+from safepact.registry.tests.checks_factories import counts, csv_file
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 30, 10, 0, 15, tzinfo=UTC)
 GOOD = "kind,value,manufacturer\nvin,WBA71DC010CH14720,\nhin,NL-XYZ98765E505,\nengine,6ML-1034567,Yamaha\n"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploaded files go to a temporary folder for this test."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +37,9 @@ def _frozen():
 
 
 def upload(reg, file, *, who=None, membership=None, context="offered_for_sale"):
-    return batch_create(user=who or reg.marina, membership=membership or reg.m_marina, file=file, context=context)
+    return batch_create(
+        user=who or reg.marina, membership=membership or reg.m_marina, file=file, context=context
+    )
 
 
 def stored_files(root) -> list[Path]:
@@ -47,7 +56,9 @@ def nothing_stored(root) -> bool:
     )
 
 
-def test_an_upload_is_stored_audited_and_queued_once_it_commits(reg, media_root, django_capture_on_commit_callbacks):  # noqa: F811
+def test_an_upload_is_stored_audited_and_queued_once_it_commits(
+    reg, media, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         batch = upload(reg, csv_file(GOOD, "My stock (Nov).csv"))
     assert len(callbacks) == 1
@@ -57,8 +68,18 @@ def test_an_upload_is_stored_audited_and_queued_once_it_commits(reg, media_root,
         reg.marina,
         reg.m_marina.partner.organisation,
     )
-    assert (batch.status, batch.total, batch.processed, batch.hits, batch.rejected) == (BatchStatus.QUEUED, 3, 0, 0, 0)
-    assert (batch.file_name, batch.context, batch.created_at) == ("My stock (Nov).csv", "offered_for_sale", NOW)
+    assert (batch.status, batch.total, batch.processed, batch.hits, batch.rejected) == (
+        BatchStatus.QUEUED,
+        3,
+        0,
+        0,
+        0,
+    )
+    assert (batch.file_name, batch.context, batch.created_at) == (
+        "My stock (Nov).csv",
+        "offered_for_sale",
+        NOW,
+    )
     assert batch.file.name.startswith("registry/batches/") and "stock" not in batch.file.name
     assert batch.file.read().decode() == GOOD
     event = AuditEvent.objects.get(action="registry.batch.created")
@@ -103,56 +124,59 @@ def test_accepted_layouts(reg, content):
         ("stock.csv", "kind," + "x" * 5000 + "\nvin,WBA71DC010CH14720\n", "header"),
     ],
 )
-def test_bad_files_are_refused_naming_the_file_and_nothing_is_stored(reg, media_root, name, content, words):  # noqa: F811
+def test_bad_files_are_refused_naming_the_file_and_nothing_is_stored(reg, media, name, content, words):
     with pytest.raises(ValidationError) as error:
         upload(reg, csv_file(content, name))
     assert list(error.value.message_dict) == ["file"]
     assert words.lower() in error.value.message_dict["file"][0].lower()
-    assert nothing_stored(media_root)
+    assert nothing_stored(media)
 
 
-def test_a_file_over_the_size_limit_is_refused(reg, media_root, settings):  # noqa: F811
+def test_a_file_over_the_size_limit_is_refused(reg, media, settings):
     settings.SAFEPACT_REGISTRY_BATCH_MAX_MB = 1
     content = "kind,value\n" + "vin,WBA71DC010CH14720\n" * 50_000  # 1.1 MB
     with pytest.raises(ValidationError) as error:
         upload(reg, csv_file(content))
     assert "1 MB" in error.value.message_dict["file"][0]
-    assert nothing_stored(media_root)
+    assert nothing_stored(media)
 
 
-def test_a_file_over_the_row_limit_is_refused(reg, media_root, settings):  # noqa: F811
+def test_a_file_over_the_row_limit_is_refused(reg, media, settings):
     settings.SAFEPACT_REGISTRY_BATCH_MAX_ROWS = 3
     with pytest.raises(ValidationError) as error:
         upload(reg, csv_file(GOOD + "vin,1M8GDM9AXKP042788\n"))
     assert "4 rows" in error.value.message_dict["file"][0]
-    assert nothing_stored(media_root)
+    assert nothing_stored(media)
     assert upload(reg, csv_file(GOOD)).total == 3
 
 
-def test_a_context_is_required(reg, media_root):  # noqa: F811
+def test_a_context_is_required(reg, media):
     with pytest.raises(ValidationError) as error:
         upload(reg, csv_file(GOOD), context="")
     assert list(error.value.message_dict) == ["context"]
-    assert nothing_stored(media_root)
+    assert nothing_stored(media)
 
 
-def test_viewers_and_people_without_a_membership_cannot_upload(reg, media_root):  # noqa: F811
+def test_viewers_and_people_without_a_membership_cannot_upload(reg, media):
     with pytest.raises(PermissionDenied):
         upload(reg, csv_file(GOOD), who=reg.viewer, membership=reg.m_viewer)
     with pytest.raises(Http404):
         batch_create(user=reg.outsider, membership=None, file=csv_file(GOOD), context="routine")
-    assert nothing_stored(media_root)
+    assert nothing_stored(media)
 
 
-def test_the_daily_quota_of_the_organisation_holds(reg, media_root, settings):  # noqa: F811
-    settings.SAFEPACT_REGISTRY_RATE_LIMITS = {**settings.SAFEPACT_REGISTRY_RATE_LIMITS, "batch_rows_per_day": 5}
+def test_the_daily_quota_of_the_organisation_holds(reg, media, settings):
+    settings.SAFEPACT_REGISTRY_RATE_LIMITS = {
+        **settings.SAFEPACT_REGISTRY_RATE_LIMITS,
+        "batch_rows_per_day": 5,
+    }
     upload(reg, csv_file(GOOD))
     with pytest.raises(RateLimited) as refused:
         upload(reg, csv_file(GOOD))
     assert refused.value.scope == "batch"
     # 10:00:15 UTC is 11:00:15 in Stockholm/Brussels: 12h59m45s to local midnight
     assert refused.value.retry_after == 12 * 3600 + 59 * 60 + 45
-    assert BatchCheck.objects.count() == 1 and len(stored_files(media_root)) == 1
+    assert BatchCheck.objects.count() == 1 and len(stored_files(media)) == 1
     assert counts(f"b:{reg.m_marina.partner.organisation_id}") == 3
     # a small one still fits, and the next day starts afresh
     upload(reg, csv_file("kind,value\nvin,WBA71DC010CH14720\nvin,1M8GDM9AXKP042788\n"))

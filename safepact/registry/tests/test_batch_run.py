@@ -17,9 +17,9 @@ from safepact.registry import selectors
 from safepact.registry.models import BatchCheck, BatchStatus, Check, Hit
 from safepact.registry.services import batch_create, batch_run
 from safepact.registry.services import checks as checks_module
-from safepact.registry.tests.checks_factories import SECRETS, csv_file, make_alert, media_root  # noqa: F401
+from safepact.registry.tests.checks_factories import SECRETS, csv_file, make_alert
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 30, 10, 0, 15, tzinfo=UTC)
 
@@ -31,12 +31,19 @@ FILE = "\n".join(
         "vin;WBA71DC*;;",  # 4: wildcard
         "",  # 5: blank
         "engine;6ML-1034567;;",  # 6: no manufacturer
-        "plate;AB-123-C;NL;",  # 7
+        "plate;AB-123-C;;NL",  # 7
         "rocket;X;;",  # 8: unknown kind
         "engine;6ml 1034567;YAMAHA;",  # 9: hit
         "imei;35-209900-176148-1",  # 10: short row
     ]
 )
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploaded files go to a temporary folder for this test."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +54,10 @@ def _frozen():
 
 def upload(reg, content=FILE, *, who=None, membership=None, context="storage", name="stock.csv"):
     return batch_create(
-        user=who or reg.marina, membership=membership or reg.m_marina, file=csv_file(content, name), context=context
+        user=who or reg.marina,
+        membership=membership or reg.m_marina,
+        file=csv_file(content, name),
+        context=context,
     )
 
 
@@ -69,7 +79,11 @@ def test_a_batch_runs_through_the_queue_with_bad_lines_and_hits_by_line(
         3,
     )
     assert (batch.started_at, batch.finished_at, batch.error) == (NOW, NOW, "")
-    assert [(p["line"], p["field"]) for p in batch.problems] == [(4, "value"), (6, "manufacturer"), (8, "kind")]
+    assert [(p["line"], p["field"]) for p in batch.problems] == [
+        (4, "value"),
+        (6, "manufacturer"),
+        (8, "kind"),
+    ]
     assert all(p["message"] for p in batch.problems)
     # every good row is in the check log, with the batch, the organisation and the context
     logged = list(Check.objects.order_by("id"))
@@ -245,7 +259,10 @@ def test_batch_hits_and_the_batch_list_need_no_query_per_row(reg, lines, django_
     for _ in range(lines // 2):
         upload(reg, "kind,value\nvin,WBA71DC010CH14720\n")
     with django_assert_max_num_queries(3):
-        hits = [(h.batch_line, h.alert.reference, h.alert.action) for h in selectors.batch_hits(user=reg.marina, batch=batch)]
+        hits = [
+            (h.batch_line, h.alert.reference, h.alert.action)
+            for h in selectors.batch_hits(user=reg.marina, batch=batch)
+        ]
     assert [line for line, _reference, _action in hits] == list(range(2, lines + 2))
     with django_assert_max_num_queries(3):
         names = [b.user.full_name for b in selectors.batch_list(user=reg.marina, partnership=reg.partnership)]

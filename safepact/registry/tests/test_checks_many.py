@@ -28,7 +28,9 @@ def _frozen():
 
 
 def many(reg, items, *, who=None, membership=None, context="routine"):
-    return check_many(user=who or reg.marina, membership=membership or reg.m_marina, items=items, context=context)
+    return check_many(
+        user=who or reg.marina, membership=membership or reg.m_marina, items=items, context=context
+    )
 
 
 # check_many ------------------------------------------------------------------------------------------
@@ -105,7 +107,10 @@ def test_viewers_and_people_without_a_membership_are_refused(reg):
 
 
 def test_many_checks_count_against_the_daily_batch_quota_and_are_refused_as_a_whole(reg, settings):
-    settings.SAFEPACT_REGISTRY_RATE_LIMITS = {**settings.SAFEPACT_REGISTRY_RATE_LIMITS, "batch_rows_per_day": 3}
+    settings.SAFEPACT_REGISTRY_RATE_LIMITS = {
+        **settings.SAFEPACT_REGISTRY_RATE_LIMITS,
+        "batch_rows_per_day": 3,
+    }
     scope = f"b:{reg.m_marina.partner.organisation_id}"
     items = [{"kind": "vin", "value": "WBA71DC010CH14720"}, {"kind": "vin", "value": "bad*"}]
     many(reg, items * 2)  # two valid items count, the bad ones do not

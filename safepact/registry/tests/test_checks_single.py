@@ -40,7 +40,16 @@ def _frozen():
         yield
 
 
-def check(reg, value="NL-XYZ98765E505", *, who=None, membership=None, kind="hin", context="offered_for_sale", **extra):
+def check(
+    reg,
+    value="NL-XYZ98765E505",
+    *,
+    who=None,
+    membership=None,
+    kind="hin",
+    context="offered_for_sale",
+    **extra,
+):
     return check_identifier(
         user=who or reg.marina,
         membership=membership or reg.m_marina,
@@ -267,7 +276,9 @@ def test_two_alerts_on_one_identifier_answer_the_first_reference_and_both_units_
     assert result.hit_code == Hit.objects.get(alert=first).code
     assert Check.objects.count() == 1
     assert set(Hit.objects.values_list("check_ref", flat=True)) == {Check.objects.get().pk}
-    recipients = set(Notification.objects.filter(kind="registry.hit").values_list("recipient__email", flat=True))
+    recipients = set(
+        Notification.objects.filter(kind="registry.hit").values_list("recipient__email", flat=True)
+    )
     assert {reg.police.email, reg.customs.email} <= recipients
 
 

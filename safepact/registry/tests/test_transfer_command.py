@@ -64,9 +64,16 @@ def test_import_as_a_member_defaults_the_owner_to_their_unit(reg):
 def test_dry_run_lists_lines_and_writes_nothing(reg):
     before = state()
     out = importing(
-        reg, "--owner", str(reg.m_police.partner.code), "--dry-run", file=str(MAPPINGS / "legacy_rows.csv"), mapping=str(MAPPINGS / "legacy_rows.json")
+        reg,
+        "--owner",
+        str(reg.m_police.partner.code),
+        "--dry-run",
+        file=str(MAPPINGS / "legacy_rows.csv"),
+        mapping=str(MAPPINGS / "legacy_rows.json"),
     )
-    assert out.startswith("Dry run: legacy_rows.csv with mapping legacy_rows: 5 line(s) read; 2 alert(s) created")
+    assert out.startswith(
+        "Dry run: legacy_rows.csv with mapping legacy_rows: 5 line(s) read; 2 alert(s) created"
+    )
     assert "lines 2, 3, 4: 2026-K-0017, 3 identifier(s)" in out
     assert "Dry run: no problems found; nothing was written." in out
     assert state() == before
@@ -74,13 +81,19 @@ def test_dry_run_lists_lines_and_writes_nothing(reg):
 
 def test_rejected_lines_exit_1_and_change_nothing(reg, tmp_path):
     path = tmp_path / "boats.csv"
-    path.write_bytes((MAPPINGS / "nl_boats_columns.csv").read_bytes() + b"PL-9,BOAT?,Regel,NL-KMA45679C808,,,,\n")
+    path.write_bytes(
+        (MAPPINGS / "nl_boats_columns.csv").read_bytes() + b"PL-9,BOAT?,Regel,NL-KMA45679C808,,,,\n"
+    )
     before = state()
     out = StringIO()
     with pytest.raises(CommandError) as caught:
         call_command(
-            "registry_import", str(path), partnership=str(reg.partnership.code), mapping=BOATS_MAPPING,
-            owner="Polisen Malmö", stdout=out,
+            "registry_import",
+            str(path),
+            partnership=str(reg.partnership.code),
+            mapping=BOATS_MAPPING,
+            owner="Polisen Malmö",
+            stdout=out,
         )
     assert caught.value.returncode == 1
     assert str(caught.value) == "Import rejected: 1 line has a problem; nothing was imported."
@@ -103,7 +116,10 @@ def test_dry_run_with_rejected_lines_exits_1(reg, tmp_path):
         ((), "several law-enforcement partners (Polisen Malmö, Tullverket Syd): name the owning unit."),
         (("--owner", "Limhamn Marina"), '"Limhamn Marina" is not an active law-enforcement partner'),
         (("--owner", "Nobody"), 'No partner "Nobody" in this partnership.'),
-        (("--as", "harbour@marina.example"), "harbour@marina.example is not an active law-enforcement member"),
+        (
+            ("--as", "harbour@marina.example"),
+            "harbour@marina.example is not an active law-enforcement member",
+        ),
         (("--as", "outsider@elsewhere.example"), "is not an active law-enforcement member"),
         (("--as", "customs@tullverket.example", "--owner", "Polisen Malmö"), "only for your own unit"),
     ],
@@ -154,7 +170,13 @@ def test_export_to_a_file_and_back_into_the_same_partnership(reg, tmp_path):
 def test_export_to_stdout_by_status_as_a_member(reg):
     boat_alert(reg)
     out = command(
-        "registry_export", "--partnership", str(reg.partnership.code), "--status", "located", "--as", reg.officer.email
+        "registry_export",
+        "--partnership",
+        str(reg.partnership.code),
+        "--status",
+        "located",
+        "--as",
+        reg.officer.email,
     )
     assert json.loads(out)["alerts"] == []
     assert AuditEvent.objects.get(action="registry.export").actor_code == str(reg.officer.code)

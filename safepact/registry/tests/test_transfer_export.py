@@ -12,7 +12,12 @@ from safepact.audit.models import AuditEvent
 from safepact.lib import clock
 from safepact.registry.models import Identifier
 from safepact.registry.services import alert_set_status
-from safepact.registry.services.transfer import alerts_export, alerts_export_stream, import_alerts, import_owner
+from safepact.registry.services.transfer import (
+    alerts_export,
+    alerts_export_stream,
+    import_alerts,
+    import_owner,
+)
 from safepact.registry.tests.alerts_factories import NOW, boat_alert, engine, law_enforcement_in_b
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +34,9 @@ IDENTIFIER_FIELDS = ("kind", "value", "manufacturer", "country", "document_type"
 
 def test_export_holds_every_alert_with_its_identifiers(reg):
     boat = boat_alert(reg, action_note="Keep the keys.")
-    other = boat_alert(reg, by=reg.customs, identifiers=[engine(1)], case_reference="T-2", category="boat_engine")
+    other = boat_alert(
+        reg, by=reg.customs, identifiers=[engine(1)], case_reference="T-2", category="boat_engine"
+    )
 
     exported = alerts_export(user=reg.officer, partnership=reg.partnership)
 
@@ -51,12 +58,34 @@ def test_export_holds_every_alert_with_its_identifiers(reg):
         "action_note": "Keep the keys.",
         "owner": "Polisen Malmö",
         "identifiers": [
-            {"kind": "hin", "value": "SEABC12345D404", "manufacturer": "", "country": "SE", "document_type": ""},
-            {"kind": "hin", "value": "NLXYZ98765E505", "manufacturer": "", "country": "NL", "document_type": ""},
-            {"kind": "engine", "value": "6ML1034567", "manufacturer": "Yamaha", "country": "", "document_type": ""},
+            {
+                "kind": "hin",
+                "value": "SEABC12345D404",
+                "manufacturer": "",
+                "country": "SE",
+                "document_type": "",
+            },
+            {
+                "kind": "hin",
+                "value": "NLXYZ98765E505",
+                "manufacturer": "",
+                "country": "NL",
+                "document_type": "",
+            },
+            {
+                "kind": "engine",
+                "value": "6ML1034567",
+                "manufacturer": "Yamaha",
+                "country": "",
+                "document_type": "",
+            },
         ],
     }
-    assert (second["reference"], second["owner"], second["category"]) == (other.reference, "Tullverket Syd", "boat_engine")
+    assert (second["reference"], second["owner"], second["category"]) == (
+        other.reference,
+        "Tullverket Syd",
+        "boat_engine",
+    )
     json.dumps(exported)  # serialisable as it is
 
 
@@ -97,7 +126,9 @@ def test_outsiders_get_404(reg, who):
 @pytest.mark.parametrize("count", [1, 12])
 def test_export_queries_do_not_grow_with_the_alerts(reg, count, django_assert_max_num_queries):
     for n in range(count):
-        boat_alert(reg, identifiers=[engine(n), {"kind": "frame", "value": f"FR-{n:07d}"}], case_reference=f"C-{n}")
+        boat_alert(
+            reg, identifiers=[engine(n), {"kind": "frame", "value": f"FR-{n:07d}"}], case_reference=f"C-{n}"
+        )
     with django_assert_max_num_queries(8):
         exported = alerts_export(user=reg.police, partnership=reg.partnership)
     assert len(exported["alerts"]) == count
@@ -114,7 +145,9 @@ def test_stream_gives_the_same_json(reg):
 
 
 def test_stream_of_an_empty_registry(reg):
-    streamed = json.loads("".join(alerts_export_stream(actor=None, partnership=reg.partnership, actor_label="x")))
+    streamed = json.loads(
+        "".join(alerts_export_stream(actor=None, partnership=reg.partnership, actor_label="x"))
+    )
     assert streamed["alerts"] == []
     assert AuditEvent.objects.get(action="registry.export").actor_label == "x"
 
@@ -152,8 +185,21 @@ def test_round_trip_into_another_partnership(reg):
     assert report.counts["created"] == 2
     assert report.counts["rejected"] == 0
     again = alerts_export(user=officer, partnership=b)
-    fields = ("category", "description", "status", "case_reference", "legal_basis", "jurisdiction", "expires_on", "action", "action_note", "identifiers")
-    assert [{f: a[f] for f in fields} for a in again["alerts"]] == [{f: a[f] for f in fields} for a in exported["alerts"]]
+    fields = (
+        "category",
+        "description",
+        "status",
+        "case_reference",
+        "legal_basis",
+        "jurisdiction",
+        "expires_on",
+        "action",
+        "action_note",
+        "identifiers",
+    )
+    assert [{f: a[f] for f in fields} for a in again["alerts"]] == [
+        {f: a[f] for f in fields} for a in exported["alerts"]
+    ]
     assert {a["owner"] for a in again["alerts"]} == {"Politie Limburg"}
     assert [a["reference"] for a in again["alerts"]] == ["REG-2026-000001", "REG-2026-000002"]
     assert set(Identifier.objects.filter(partnership=b).values_list("key", flat=True)) == set(

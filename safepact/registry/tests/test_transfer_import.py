@@ -12,7 +12,13 @@ from safepact.audit.models import AuditEvent
 from safepact.lib import clock
 from safepact.registry.models import Alert, Hit, HitKind, Identifier, ImportRun, Overlap
 from safepact.registry.services.transfer import ImportRejected, import_alerts, import_owner
-from safepact.registry.tests.alerts_factories import NOW, boat_alert, key_of, law_enforcement_in_b, logged_check
+from safepact.registry.tests.alerts_factories import (
+    NOW,
+    boat_alert,
+    key_of,
+    law_enforcement_in_b,
+    logged_check,
+)
 from safepact.registry.tests.transfer_factories import MAPPINGS, keys_of, sample, state
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +122,13 @@ def test_import_is_recorded_once_in_the_audit_trail_and_as_an_import_run(reg):
 
 
 def test_without_an_actor_the_label_names_who_ran_it(reg):
-    run(reg, sample("nl_boats_columns.csv"), str(MAPPINGS / "nl_boats_columns.json"), actor=False, actor_label="manage.py registry_import")
+    run(
+        reg,
+        sample("nl_boats_columns.csv"),
+        str(MAPPINGS / "nl_boats_columns.json"),
+        actor=False,
+        actor_label="manage.py registry_import",
+    )
     event = AuditEvent.objects.get(action="registry.import")
     assert (event.actor_code, event.actor_label) == ("", "manage.py registry_import")
     assert ImportRun.objects.get().actor is None
@@ -202,7 +214,13 @@ def test_json_list_of_flat_objects_with_a_list_of_values(reg):
                     "rompen": ["NL-KMA45678B707", "", "SE-ABC12345D404"],
                     "motor": "6ML 1034567",
                 },
-                {"zaak": 2, "soort": "boat", "beschrijving": "Jol", "land": "SE", "rompen": "NL-XYZ98765E505"},
+                {
+                    "zaak": 2,
+                    "soort": "boat",
+                    "beschrijving": "Jol",
+                    "land": "SE",
+                    "rompen": "NL-XYZ98765E505",
+                },
             ]
         }
     )
@@ -311,13 +329,22 @@ def test_a_file_with_one_bad_line_changes_nothing(reg):
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("PL-9,BOOT,Boot,NL-KMA45679C808,,,,31/12/2035", 'Column "vervaldatum": "31/12/2035" is not a date in the format %d-%m-%Y.'),
-        ("PL-9,BOOT,Boot,NL-KMA45679C808,,,,01-01-2020", 'Column "vervaldatum": the expiry date 2020-01-01 has passed.'),
+        (
+            "PL-9,BOOT,Boot,NL-KMA45679C808,,,,31/12/2035",
+            'Column "vervaldatum": "31/12/2035" is not a date in the format %d-%m-%Y.',
+        ),
+        (
+            "PL-9,BOOT,Boot,NL-KMA45679C808,,,,01-01-2020",
+            'Column "vervaldatum": the expiry date 2020-01-01 has passed.',
+        ),
         ("PL-9,BOOT,,NL-KMA45679C808,,,,", 'Column "omschrijving" (description) is empty.'),
         (",BOOT,Boot,NL-KMA45679C808,,,,", 'Column "pv_nummer" (case_reference) is empty.'),
         ("PL-9,BOOT,Boot,,,,,", "No identifier: fill in at least one of romp1, romp2, motor_nr."),
         ("PL-9,BOOT,Boot,,,,6ML-1034567,", 'Column "motor_merk": '),
-        ("PL-9,BOOT," + "x" * 2001 + ",NL-KMA45679C808,,,,", 'Column "omschrijving": longer than 2000 characters.'),
+        (
+            "PL-9,BOOT," + "x" * 2001 + ",NL-KMA45679C808,,,,",
+            'Column "omschrijving": longer than 2000 characters.',
+        ),
         ("PL-9,BOOT,Boot,NL-KMA45679C808,,,,,extra", "The line has 9 cells; the header has 8"),
     ],
 )
@@ -393,7 +420,11 @@ def test_safepact_items_with_bad_identifiers_name_the_item(reg):
         "case_reference": "C-1",
         "legal_basis": "L",
         "jurisdiction": "SE",
-        "identifiers": [{"kind": "hin", "value": "SE-ABC12345D404"}, {"kind": "hull", "value": "x"}, {"kind": "engine", "value": "6ML-1034567"}],
+        "identifiers": [
+            {"kind": "hin", "value": "SE-ABC12345D404"},
+            {"kind": "hull", "value": "x"},
+            {"kind": "engine", "value": "6ML-1034567"},
+        ],
     }
     report = run(reg, json.dumps([item]), "safepact", dry_run=True)
     assert [line for line, _m in report.rejected] == [1, 1]
@@ -423,7 +454,9 @@ def test_overlaps_and_late_hits_after_an_import(reg):
 
 
 def test_identifiers_added_to_an_existing_alert_are_checked_for_overlaps_too(reg):
-    boat_alert(reg, by=reg.customs, identifiers=[{"kind": "hin", "value": "NL-KMA45678B707"}], case_reference="T-1")
+    boat_alert(
+        reg, by=reg.customs, identifiers=[{"kind": "hin", "value": "NL-KMA45678B707"}], case_reference="T-1"
+    )
     mine = boat_alert(reg)
     data = LEGACY_HEADER + "9;5000-K123456-26;VAARTUIG;Bayliner;;ROMP;NL-KMA45678B707;\n"
     report = run(reg, data, str(MAPPINGS / "legacy_rows.json"))
@@ -473,7 +506,13 @@ def test_owner_must_be_a_law_enforcement_partner(reg, owner, expected):
 
 def test_import_refuses_an_owner_that_is_no_law_enforcement_unit(reg):
     with pytest.raises(ValidationError) as caught:
-        run(reg, sample("nl_boats_columns.csv"), str(MAPPINGS / "nl_boats_columns.json"), actor=False, owner=reg.m_marina.partner)
+        run(
+            reg,
+            sample("nl_boats_columns.csv"),
+            str(MAPPINGS / "nl_boats_columns.json"),
+            actor=False,
+            owner=reg.m_marina.partner,
+        )
     assert "owner" in caught.value.message_dict
 
 
@@ -481,14 +520,24 @@ def test_import_refuses_an_owner_that_is_no_law_enforcement_unit(reg):
 def test_non_law_enforcement_members_may_not_import(reg, who):
     before = state()
     with pytest.raises(PermissionDenied):
-        run(reg, sample("nl_boats_columns.csv"), str(MAPPINGS / "nl_boats_columns.json"), actor=getattr(reg, who))
+        run(
+            reg,
+            sample("nl_boats_columns.csv"),
+            str(MAPPINGS / "nl_boats_columns.json"),
+            actor=getattr(reg, who),
+        )
     assert state() == before
 
 
 @pytest.mark.parametrize("who", ["outsider", "coordinator_b"])
 def test_outsiders_get_404(reg, who):
     with pytest.raises(Http404):
-        run(reg, sample("nl_boats_columns.csv"), str(MAPPINGS / "nl_boats_columns.json"), actor=getattr(reg, who))
+        run(
+            reg,
+            sample("nl_boats_columns.csv"),
+            str(MAPPINGS / "nl_boats_columns.json"),
+            actor=getattr(reg, who),
+        )
 
 
 def test_a_unit_imports_only_for_itself(reg):
@@ -509,4 +558,30 @@ def test_references_continue_after_existing_alerts(reg):
     existing = boat_alert(reg)
     report = run(reg, sample("nl_boats_columns.csv"), str(MAPPINGS / "nl_boats_columns.json"))
     number = int(existing.reference.rsplit("-", 1)[1])
-    assert [o.reference for o in report.created] == [f"REG-2026-{n:06d}" for n in range(number + 1, number + 4)]
+    assert [o.reference for o in report.created] == [
+        f"REG-2026-{n:06d}" for n in range(number + 1, number + 4)
+    ]
+
+
+def test_databases_without_multi_row_returning_write_with_bulk_create(reg, monkeypatch):
+    from safepact.registry.services import transfer
+
+    monkeypatch.setattr(transfer, "_fast_insert", lambda: False)
+    theirs = boat_alert(reg, by=reg.customs, identifiers=[{"kind": "hin", "value": "SE-ABC12345D404"}])
+    logged_check(reg, item={"kind": "hin", "value": "NL-XYZ98765E505"}, when=NOW - timedelta(days=2))
+    report = run(reg, sample("nl_boats_columns.csv"), str(MAPPINGS / "nl_boats_columns.json"))
+    assert (report.counts["created"], report.overlaps, report.late_hits) == (3, 1, 1)
+    boat = by_case("PL1700-2026-001234")
+    assert keys_of(boat) == {"hin:NLKMA45678B707", "hin:SEABC12345D404", "engine:YAMAHA:6ML1034567"}
+    assert {Overlap.objects.get().first, Overlap.objects.get().second} == {theirs, boat}
+
+
+def test_fast_path_stores_the_same_values_as_the_models_would(reg):
+    report = run(reg, sample("nl_boats_columns.csv"), str(MAPPINGS / "nl_boats_columns.json"))
+    boat = Alert.objects.get(reference=report.created[0].reference)
+    assert boat.created_at == boat.updated_at == boat.status_changed_at == NOW
+    assert boat.code.version == 4
+    identifier = Identifier.objects.get(key="hin:SEABC12345D404")
+    assert (identifier.added_at, identifier.added_by, identifier.warnings) == (NOW, reg.police, [])
+    assert identifier.code.version == 4
+    assert identifier.country == "SE"

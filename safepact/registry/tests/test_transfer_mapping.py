@@ -92,14 +92,23 @@ def test_values_table_is_case_insensitive_and_checked():
         ({"fields__category": {"value": "spaceship"}}, "Mapping, fields.category.value:"),
         ({"fields__jurisdiction": {"value": "XX"}}, "Mapping, fields.jurisdiction.value:"),
         ({"fields__action": {"value": "shoot"}}, "Mapping, fields.action.value:"),
-        ({"fields__expires_on": {"column": "tot", "default": "31-12-2030"}}, "Mapping, fields.expires_on.default:"),
+        (
+            {"fields__expires_on": {"column": "tot", "default": "31-12-2030"}},
+            "Mapping, fields.expires_on.default:",
+        ),
         ({"fields__case_reference": {"column": "pv", "value": "x"}}, "Mapping, fields.case_reference:"),
         ({"fields__case_reference": {"default": "x"}}, "Mapping, fields.case_reference"),
-        ({"fields__legal_basis": {"value": "x", "colum": "y"}}, "Mapping, fields.legal_basis.colum: unknown key"),
+        (
+            {"fields__legal_basis": {"value": "x", "colum": "y"}},
+            "Mapping, fields.legal_basis.colum: unknown key",
+        ),
         ({"fields__category": {"columns": ["a", "b"]}}, "Mapping, fields.category.columns: only text fields"),
         ({"identifiers": [{"kind": "hull", "column": "romp"}]}, 'Mapping, identifiers[1].kind: "hull"'),
         ({"identifiers": [{"kind": "hin"}]}, "Mapping, identifiers[1].column:"),
-        ({"identifiers": [{"kind": "document", "column": "d", "document_type": "visa"}]}, "identifiers[1].document_type"),
+        (
+            {"identifiers": [{"kind": "document", "column": "d", "document_type": "visa"}]},
+            "identifiers[1].document_type",
+        ),
         ({"identifiers": []}, "Mapping, identifiers: missing"),
         (
             {"identifier_rows": {"value_column": "v", "kind_column": "k", "kinds": {"ROMP": "hull"}}},

@@ -77,7 +77,10 @@ def cases(things):
         "alert": ("le", None),
         "alert_edit": ("owner", lambda: alert_form_data(description="Changed: red hull.", identifiers=False)),
         "alert_status": ("owner", lambda: {"status": "located", "reason": "Found in Ystad."}),
-        "identifier_new": ("owner", lambda: {"kind": "engine", "manufacturer": "Mercury", "value": "1B234567"}),
+        "identifier_new": (
+            "owner",
+            lambda: {"kind": "engine", "manufacturer": "Mercury", "value": "1B234567"},
+        ),
         "identifier_delete": ("owner", lambda: {"reason": "Typing error."}),
         "hits": ("le", None),
         "hit": ("le", None),
@@ -177,7 +180,8 @@ def test_access(client, reg, things, name):
                 assert response.status_code in expected, (persona, "post", response.status_code)
                 assert state() == before, f"{persona}: a refused request changes nothing ({name})"
             else:
-                assert response.status_code == 302, (name, response.status_code, response.content[:600])
+                # The import page shows its report (200); the others go back to the object (302).
+                assert response.status_code in (200, 302), (name, response.status_code)
                 assert AuditEvent.objects.count() > before[0], f"an allowed write is recorded ({name})"
         client.logout()
 

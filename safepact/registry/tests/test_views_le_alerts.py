@@ -84,7 +84,9 @@ def test_add_another_identifier_with_htmx(client_for, reg):
     assert 'name="identifiers-3-kind"' in row and '<label for="id_identifiers-3-value"' in row
     # The button asks for the next row, and the row count follows, both out of band.
     assert re.search(r'id="add-identifier"[^>]*hx-get="[^"]*\?row=4"', html, re.S)
-    assert re.search(r'name="identifiers-TOTAL_FORMS" value="4" id="id_identifiers-TOTAL_FORMS" hx-swap-oob', html)
+    assert re.search(
+        r'name="identifiers-TOTAL_FORMS" value="4" id="id_identifiers-TOTAL_FORMS" hx-swap-oob', html
+    )
 
 
 @pytest.mark.parametrize("row", ["0", "50", "x"])
@@ -167,7 +169,7 @@ def test_the_list_filters_and_searches(client_for, reg, two_alerts):
     client = client_for(reg.police)
     html = client.get(url(reg, "alerts")).content.decode()
     assert rows_of(html) == [str(bicycle.code), str(boat.code)]  # newest first
-    assert "<th scope=\"col\">" in html and "<caption>" in html
+    assert '<th scope="col">' in html and "<caption>" in html
     assert rows_of(client.get(url(reg, "alerts") + "?category=boat").content.decode()) == [str(boat.code)]
     assert rows_of(client.get(url(reg, "alerts") + "?mine=on").content.decode()) == [str(boat.code)]
     assert rows_of(client.get(url(reg, "alerts") + "?q=TULL-2026").content.decode()) == [str(bicycle.code)]
@@ -197,7 +199,9 @@ def test_another_unit_reads_the_alert_but_does_not_change_it(client_for, reg):
     assert url(reg, "alert_edit", alert.code) not in page
     assert 'id="alert-status-form"' not in page and 'id="identifier-form"' not in page
     assert client.get(url(reg, "alert_edit", alert.code)).status_code == 403
-    assert client.post(url(reg, "alert_edit", alert.code), alert_form_data(identifiers=False)).status_code == 403
+    assert (
+        client.post(url(reg, "alert_edit", alert.code), alert_form_data(identifiers=False)).status_code == 403
+    )
     assert Alert.objects.get().description.startswith("Bayliner")
 
 

@@ -62,7 +62,9 @@ def test_every_partner_url_name_is_covered():
 
 @pytest.fixture
 def batch(reg):
-    return services.batch_create(user=reg.marina, membership=reg.m_marina, file=csv_upload(), context="routine")
+    return services.batch_create(
+        user=reg.marina, membership=reg.m_marina, file=csv_upload(), context="routine"
+    )
 
 
 def url_for(reg, batch, name) -> str:
@@ -108,7 +110,12 @@ def test_access(client, reg, batch, name):
             payload = _payload(data if verb == "post" else None)
             before = _state()
             response = getattr(client, verb)(url, payload)
-            assert response.status_code in expected, (persona, verb, response.status_code, response.content[:300])
+            assert response.status_code in expected, (
+                persona,
+                verb,
+                response.status_code,
+                response.content[:300],
+            )
             if response.status_code >= 400:
                 assert _state() == before, f"{persona}: a refused request changes nothing ({name})"
             elif verb == "post":

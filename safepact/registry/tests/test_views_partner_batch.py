@@ -82,7 +82,7 @@ def test_upload_run_progress_and_results(client_for, reg, run_tasks, django_capt
     assert re.search(r'id="batch-hits">1<', page)
     assert re.search(r'id="batch-rejected">1<', page)
     problems = page.split('id="batch-problems"')[1].split("</table>")[0]
-    assert re.search(r'<th scope="row">\s*4\s*</th>\s*<td>value</td>', problems)
+    assert re.search(r'<th scope="row">\s*4\s*</th>\s*<td>value</td>', problems), problems
     assert "Partial identifiers" in problems
     assert batch_url(reg, batch, "batch_results") in page
     fragment = client.get(batch_url(reg, batch), **HX).content.decode()
@@ -105,14 +105,24 @@ def test_upload_run_progress_and_results(client_for, reg, run_tasks, django_capt
 
 def assert_nothing_of_the_alert(text: str, alert) -> None:
     lowered = text.lower()
-    for secret in (alert.description, alert.case_reference, alert.legal_basis, "Polisen Malmö", "SEABC12345D404"):
+    for secret in (
+        alert.description,
+        alert.case_reference,
+        alert.legal_basis,
+        "Polisen Malmö",
+        "SEABC12345D404",
+    ):
         assert secret.lower() not in lowered, secret
 
 
 def test_the_batch_list_shows_my_organisations_batches(client_for, reg):
-    mine = services.batch_create(user=reg.marina, membership=reg.m_marina, file=csv_upload(), context="routine")
+    mine = services.batch_create(
+        user=reg.marina, membership=reg.m_marina, file=csv_upload(), context="routine"
+    )
     theirs = services.batch_create(user=reg.city, membership=reg.m_city, file=csv_upload(), context="routine")
-    html = client_for(reg.marina).get(reverse("registry:batches", args=[reg.partnership.code])).content.decode()
+    html = (
+        client_for(reg.marina).get(reverse("registry:batches", args=[reg.partnership.code])).content.decode()
+    )
     assert batch_url(reg, mine) in html and batch_url(reg, theirs) not in html
     assert "0 of 4" in html and "Queued" in html
     assert reverse("registry:batch_new", args=[reg.partnership.code]) in html
@@ -135,7 +145,10 @@ def test_an_empty_context_is_refused_at_its_field(client_for, reg):
 
 
 def test_the_daily_quota_answers_429(client_for, reg, settings):
-    settings.SAFEPACT_REGISTRY_RATE_LIMITS = {**settings.SAFEPACT_REGISTRY_RATE_LIMITS, "batch_rows_per_day": 3}
+    settings.SAFEPACT_REGISTRY_RATE_LIMITS = {
+        **settings.SAFEPACT_REGISTRY_RATE_LIMITS,
+        "batch_rows_per_day": 3,
+    }
     response = upload(client_for(reg.marina), reg)
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0

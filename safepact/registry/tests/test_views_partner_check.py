@@ -183,7 +183,9 @@ def test_engine_number_with_its_manufacturer(client_for, reg):
 def test_a_part_the_kind_does_not_use_is_ignored(client_for, reg):
     """A manufacturer typed before the kind was changed to HIN (hidden, so not seen) does not count."""
     alert = boat_alert(reg)
-    html = check(client_for(reg.marina), reg, "NL-XYZ98765E505", manufacturer="Bogus", htmx=True).content.decode()
+    html = check(
+        client_for(reg.marina), reg, "NL-XYZ98765E505", manufacturer="Bogus", htmx=True
+    ).content.decode()
     assert 'data-answer="hit"' in html and alert.reference in html
 
 
@@ -240,3 +242,28 @@ def test_rate_limit_answers_429_with_a_clear_message(client_for, reg, two_per_mi
     assert int(response["Retry-After"]) > 0
     assert 'data-answer="rate-limited"' in html
     assert Check.objects.count() == 2
+
+
+# My checks --------------------------------------------------------------------------------------------
+
+
+def test_my_checks_show_the_outcome_of_a_hit(client_for, reg):
+    alert = boat_alert(reg)
+    client = client_for(reg.marina)
+    check(client, reg, "NL-XYZ98765E505")
+    check(client, reg, "WBA71DC010CH14720", kind="vin")
+    url = reverse("registry:checks", args=[reg.partnership.code])
+    html = client.get(url).content.decode()
+    assert "NLXYZ98765E505" in html and "WBA71DC010CH14720" in html
+    assert alert.reference in html
+    assert "Hit: follow the action; the police unit has been told." in html
+    assert_nothing_of_the_alert(html, alert)
+
+    from safepact.registry import services
+
+    services.hit_decide(user=reg.police, hit=Hit.objects.get(), status="confirmed", note="Owner's boat.")
+    html = client.get(url).content.decode()
+    assert "Confirmed: the police will contact you." in html
+    assert "Owner&#x27;s boat." not in html and "Owner's boat." not in html
+    # Someone else's checks are not in my log.
+    assert "NLXYZ98765E505" not in client_for(reg.city).get(url).content.decode()
