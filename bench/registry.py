@@ -38,8 +38,9 @@ Measured, each next to a baseline measured in the same run on the same database:
    token authentication, two small queries) and, for reference, ``GET /healthz`` (no authentication).
    Target (issue 7): p99 < 25 ms on SQLite.
 
-Rate limits are raised for the run (environment variables, for this process and the server). Emails go
-to Django's dummy backend. The load average is printed at the start and the end: wall-clock figures only
+Rate limits are raised for the run (environment variables, for this process and the server); ``DEBUG`` is
+off in this process too (Django's debug cursor would format and keep every query). Emails go to Django's
+dummy backend. The load average is printed at the start and the end: wall-clock figures only
 mean something on a quiet machine.
 """
 
@@ -1165,6 +1166,7 @@ def main() -> None:
     os.environ.update(RATE_ENV)
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
     os.environ["SAFEPACT_VAR_DIR"] = str(workdir)
+    os.environ["DEBUG"] = "0"  # as in production: Django's debug cursor would format and keep every query
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepact.settings")
     db = Database(args, workdir)
     try:

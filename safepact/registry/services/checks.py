@@ -48,6 +48,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import cache, partial
+from operator import itemgetter
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -78,6 +79,7 @@ __all__ = [
     "BATCH_CHUNK",
     "CHECK_MANY_MAX",
     "LOOKUP_CHUNK",
+    "WRITE_CHUNK",
     "CheckError",
     "CheckMatch",
     "CheckResult",
@@ -95,6 +97,8 @@ logger = logging.getLogger("safepact.registry")
 CHECK_MANY_MAX = 1000
 #: Keys per lookup query (``IN (...)``) and per ``executemany`` of the check log in ``check_rows``.
 LOOKUP_CHUNK = 500
+#: Rows whose check log ``check_rows`` writes with one ``executemany`` (in key order).
+WRITE_CHUNK = 5000
 #: Rows of a batch file checked, and committed with the batch's progress, at a time.
 BATCH_CHUNK = 5000
 #: Bad lines of a batch kept in ``BatchCheck.problems`` (all are counted in ``rejected``).
@@ -256,6 +260,9 @@ def _statements(vendor: str) -> _Statements:
         insert_looked_up=looked_up,
         unmark_hit=f"UPDATE {check} SET {hit} = %s WHERE {check_id} = %s",  # noqa: S608
     )
+
+
+_by_key = itemgetter(5)  # the key in a check log row
 
 
 @cache
@@ -496,64 +503,77 @@ def check_rows(
     ``checked_at``, default ``clock.now()``). The caller has checked access, the context and the rate
     limits; this runs in one transaction (a savepoint inside the caller's).
 
-    Keys are looked up ``LOOKUP_CHUNK`` at a time (one ``IN (...)`` query per chunk), and each chunk's log
-    is written with ``executemany``; a row that hits is inserted alone (``RETURNING id``) and gets a hit per
-    matching alert (``hit_create``, with ``batch_id`` and ``batch_line``). Returns ``CheckMatch`` objects in
-    row order, the matches of one row sorted by alert reference.
+    Rows go ``WRITE_CHUNK`` at a time: their distinct keys are looked up ``LOOKUP_CHUNK`` at a time (one
+    ``IN (...)`` query each; a temporary table measured much slower on SQLite, ``json_each`` no faster); a
+    row that hits is logged alone (``INSERT ... RETURNING id``) and gets a hit per matching alert
+    (``hit_create``: audited, the owning unit told, with ``batch_id`` and ``batch_line``); the other rows
+    are logged with one ``executemany`` in key order (so the check log's ids follow the keys, not the rows,
+    within a chunk). Returns ``CheckMatch`` objects in row order, the matches of one row sorted by alert
+    reference.
     """
     now = checked_at or clock.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     sql = _sql()
     matches: list[CheckMatch] = []
     total = len(rows)
+    lookup_chunk = LOOKUP_CHUNK
     with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, total, LOOKUP_CHUNK):
-            chunk = rows[start : start + LOOKUP_CHUNK]
-            keys = list({row[1] for row in chunk})
-            cursor.execute(sql.lookup_head + _placeholders(len(keys)), [partnership_id, *keys])
+        for start in range(0, total, WRITE_CHUNK):
+            chunk = rows[start : start + WRITE_CHUNK]
             found: dict[str, list[tuple]] = {}
-            for match in cursor.fetchall():
-                found.setdefault(match[0], []).append(match)
-            if not found:
-                cursor.executemany(
-                    sql.insert_checks,
-                    [
-                        (partnership_id, user_id, organisation_id, batch_id, kind, key, context, stamp, False)
-                        for kind, key, _value, _line in chunk
-                    ],
-                )
-                continue
-            pending = []
-            for offset, (kind, key, value, line) in enumerate(chunk):
-                if key not in found:
-                    pending.append(
-                        (partnership_id, user_id, organisation_id, batch_id, kind, key, context, stamp, False)
+            keys = list({row[1] for row in chunk})
+            for first in range(0, len(keys), lookup_chunk):
+                part = keys[first : first + lookup_chunk]
+                cursor.execute(sql.lookup_head + _placeholders(len(part)), [partnership_id, *part])
+                for match in cursor.fetchall():
+                    found.setdefault(match[0], []).append(match)
+            if found:
+                plain = []
+                for offset, (kind, key, value, line) in enumerate(chunk):
+                    if key not in found:
+                        plain.append(
+                            (
+                                partnership_id,
+                                user_id,
+                                organisation_id,
+                                batch_id,
+                                kind,
+                                key,
+                                context,
+                                stamp,
+                                False,
+                            )
+                        )
+                        continue
+                    cursor.execute(
+                        sql.insert_check,
+                        [partnership_id, user_id, organisation_id, batch_id, kind, key, context, stamp, True],
                     )
-                    continue
-                if pending:  # keep the log in row order
-                    cursor.executemany(sql.insert_checks, pending)
-                    pending = []
-                cursor.execute(
-                    sql.insert_check,
-                    [partnership_id, user_id, organisation_id, batch_id, kind, key, context, stamp, True],
-                )
-                (check_id,) = cursor.fetchone()
-                matches += _create_hits(
-                    found[key],
-                    index=start + offset,
-                    check_id=check_id,
-                    partnership_id=partnership_id,
-                    user_id=user_id,
-                    organisation_id=organisation_id,
-                    context=context,
-                    checked_at=now,
-                    key=key,
-                    checked_value=str(value)[:200],
-                    batch_id=batch_id,
-                    batch_line=line,
-                )
-            if pending:
-                cursor.executemany(sql.insert_checks, pending)
+                    (check_id,) = cursor.fetchone()
+                    matches += _create_hits(
+                        found[key],
+                        index=start + offset,
+                        check_id=check_id,
+                        partnership_id=partnership_id,
+                        user_id=user_id,
+                        organisation_id=organisation_id,
+                        context=context,
+                        checked_at=now,
+                        key=key,
+                        checked_value=str(value)[:200],
+                        batch_id=batch_id,
+                        batch_line=line,
+                    )
+            else:
+                plain = [
+                    (partnership_id, user_id, organisation_id, batch_id, kind, key, context, stamp, False)
+                    for kind, key, _value, _line in chunk
+                ]
+            if plain:
+                # In key order: the (partnership, key, checked_at) index is then written in one sweep
+                # instead of at random places (about a third faster on SQLite).
+                plain.sort(key=_by_key)
+                cursor.executemany(sql.insert_checks, plain)
     return matches
 
 

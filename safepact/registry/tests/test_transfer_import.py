@@ -585,3 +585,23 @@ def test_fast_path_stores_the_same_values_as_the_models_would(reg):
     assert (identifier.added_at, identifier.added_by, identifier.warnings) == (NOW, reg.police, [])
     assert identifier.code.version == 4
     assert identifier.country == "SE"
+
+
+def test_validator_warnings_are_stored_with_the_identifier(reg):
+    mapping = {
+        "format": "json",
+        "fields": {
+            "category": {"value": "vehicle"},
+            "description": "d",
+            "case_reference": "c",
+            "legal_basis": {"value": "L"},
+            "jurisdiction": {"value": "SE"},
+        },
+        "identifiers": [{"kind": "vin", "column": "vin"}],
+    }
+    data = json.dumps([{"c": "V-1", "d": "Volvo", "vin": ["WBA71DC090CH14720", "WBA71DC010CH14720"]}])
+    run(reg, data, mapping)
+    stored = dict(Identifier.objects.values_list("value", "warnings"))
+    assert stored["WBA71DC010CH14720"] == []
+    assert len(stored["WBA71DC090CH14720"]) == 1
+    assert "check digit" in stored["WBA71DC090CH14720"][0]

@@ -3,6 +3,7 @@ number through the form (three empty identifier rows, one more with HTMX or with
 their row, nothing stored on error), the list with its filters and search, the alert page, edit, status and
 identifiers (removing one needs a reason; the last one stays); another unit reads but does not change."""
 
+import itertools
 import re
 
 import pytest
@@ -281,7 +282,7 @@ def test_the_alert_page_is_accessible(client_for, reg):
     html = client_for(reg.police).get(url(reg, "alert", alert.code)).content.decode()
     headings = [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
     assert headings[0] == 1 and headings.count(1) == 1
-    assert all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False))
+    assert all(b - a <= 1 for a, b in itertools.pairwise(headings))
     # Every visible input, select and textarea has a label.
     for field_id in re.findall(r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*id="([^"]+)"', html):
         assert f'for="{field_id}"' in html, field_id
