@@ -45,10 +45,13 @@ What happens:
    into that alert: its new identifiers are added to it.
 4. If any line is rejected, nothing is written and ``ImportRejected`` carries the report (the import is
    atomic). A dry run returns the same report and writes nothing at all.
-5. Otherwise the alerts and identifiers are written with ``bulk_create`` in chunks (references
-   ``REG-<year>-<n>`` allocated in one block), overlaps and late hits are detected for the new identifiers
-   (``detect_overlaps``, ``detect_late_hits``), and one audit event ``registry.import`` and an ``ImportRun``
-   record the import.
+5. Otherwise the alerts and identifiers are written in chunks of 5,000 objects (references
+   ``REG-<year>-<n>`` allocated in one block), overlaps and late hits are detected for each chunk's new
+   identifiers (``detect_overlaps``, ``detect_late_hits``), and one audit event ``registry.import`` and an
+   ``ImportRun`` record the import. The chunks are written by multi-row ``INSERT ... RETURNING id``
+   statements whose values are adapted by the model fields once per constant (``_FastWriter``; about three
+   times faster than ``bulk_create``, which prepares every value of every object), or by ``bulk_create`` on
+   a database that cannot return the keys of a multi-row insert.
 
 Export
 ======
@@ -880,7 +883,7 @@ def _csv_rows(text: str, mapping: Mapping, rejected: list) -> Iterator[tuple[int
             line = previous + 1
             previous = reader.line_num
             length = len(row)
-            if not length or (length == 1 and not row[0].strip()):
+            if not length or not "".join(row).strip():
                 continue
             if length > width and any(cell.strip() for cell in row[width:]):
                 rejected.append(
@@ -1612,7 +1615,8 @@ class _FastWriter:
     def _sql(model, columns) -> tuple[str, str, int, str]:
         quote = connection.ops.quote_name
         meta = model._meta
-        head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(meta.get_field(c).column) for c in columns)}) VALUES "  # noqa: S608 - quoted names from the model; values are parameters
+        names = ", ".join(quote(meta.get_field(c).column) for c in columns)
+        head = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES "  # noqa: S608 - names from the model
         row = "(" + ", ".join(["%s"] * len(columns)) + ")"
         limit = 65535 if connection.vendor == "postgresql" else _sqlite_variable_limit()
         per_statement = max(1, min(1000, limit // len(columns)))

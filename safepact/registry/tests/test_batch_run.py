@@ -86,25 +86,31 @@ def test_a_batch_runs_through_the_queue_with_bad_lines_and_hits_by_line(
     ]
     assert all(p["message"] for p in batch.problems)
     # every good row is in the check log, with the batch, the organisation and the context
-    logged = list(Check.objects.order_by("id"))
-    assert [c.key for c in logged] == [
-        "vin:WBA71DC010CH14720",
-        "hin:NLXYZ98765E505",
-        "plate:NL:AB123C",
+    logged = {c.key: c for c in Check.objects.all()}
+    assert sorted(logged) == [
         "engine:YAMAHA:6ML1034567",
+        "hin:NLXYZ98765E505",
         "imei:35209900176148",
+        "plate:NL:AB123C",
+        "vin:WBA71DC010CH14720",
     ]
-    assert {(c.batch_id, c.user_id, c.organisation_id, c.context) for c in logged} == {
+    assert {(c.batch_id, c.user_id, c.organisation_id, c.context) for c in logged.values()} == {
         (batch.pk, reg.marina.pk, reg.m_marina.partner.organisation_id, "storage")
     }
-    assert [c.hit for c in logged] == [False, True, False, True, False]
+    assert sorted(key for key, c in logged.items() if c.hit) == [
+        "engine:YAMAHA:6ML1034567",
+        "hin:NLXYZ98765E505",
+    ]
     # the hits carry the batch and the line; the owning unit is told
     hits = list(selectors.batch_hits(user=reg.marina, batch=batch))
     assert [(h.batch_id, h.batch_line, h.alert_id, h.checked_value) for h in hits] == [
         (batch.pk, 3, alert.pk, "NL-XYZ98765E505"),
         (batch.pk, 9, alert.pk, "6ml 1034567"),
     ]
-    assert [h.check_ref for h in hits] == [logged[1].pk, logged[3].pk]
+    assert [h.check_ref for h in hits] == [
+        logged["hin:NLXYZ98765E505"].pk,
+        logged["engine:YAMAHA:6ML1034567"].pk,
+    ]
     assert Notification.objects.filter(kind="registry.hit", recipient=reg.police).count() == 2
     event = AuditEvent.objects.get(action="registry.batch.finished")
     assert (event.target_code, event.after) == (

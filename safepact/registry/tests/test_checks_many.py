@@ -76,16 +76,16 @@ def test_each_item_is_answered_in_order_with_errors_by_index_and_field(reg):
     text = repr(answers)
     for secret in (alert.description, alert.case_reference, "Polisen", "SEABC12345D404", "NLXYZ98765E505"):
         assert secret not in text
-    # only the three good items are logged, in order
-    assert [c.key for c in checks_of(reg.marina)] == [
-        "hin:SEABC12345D405",
-        "engine:YAMAHA:6ML1034567",
-        "vin:WBA71DC010CH14720",
-    ]
-    assert [c.hit for c in checks_of(reg.marina)] == [False, True, False]
-    assert {c.context for c in checks_of(reg.marina)} == {"routine"}
+    # only the three good items are logged (with whether they hit)
+    logged = {c.key: c for c in checks_of(reg.marina)}
+    assert {key: c.hit for key, c in logged.items()} == {
+        "hin:SEABC12345D405": False,
+        "engine:YAMAHA:6ML1034567": True,
+        "vin:WBA71DC010CH14720": False,
+    }
+    assert {c.context for c in logged.values()} == {"routine"}
     hit = Hit.objects.get()
-    assert (hit.check_ref, hit.checked_value) == (checks_of(reg.marina)[1].pk, "6ML-1034567")
+    assert (hit.check_ref, hit.checked_value) == (logged["engine:YAMAHA:6ML1034567"].pk, "6ML-1034567")
 
 
 def test_at_most_a_thousand_items_and_a_context(reg):
@@ -142,8 +142,9 @@ def _rows(values):
     return out
 
 
-def test_check_rows_finds_hits_across_chunks_with_duplicates_and_logs_every_row_in_order(reg, monkeypatch):
-    monkeypatch.setattr(checks_module, "LOOKUP_CHUNK", 3)
+def test_check_rows_finds_hits_across_chunks_with_duplicates_and_logs_every_row(reg, monkeypatch):
+    monkeypatch.setattr(checks_module, "LOOKUP_CHUNK", 2)
+    monkeypatch.setattr(checks_module, "WRITE_CHUNK", 3)
     first = make_alert(reg, reference="REG-2026-000001")
     second = make_alert(
         reg, reference="REG-2026-000002", identifiers_=[{"kind": "vin", "value": "WBA71DC010CH14720"}]
@@ -173,9 +174,16 @@ def test_check_rows_finds_hits_across_chunks_with_duplicates_and_logs_every_row_
         (6, first.reference),
     ]
     logged = checks_of(reg.city)
-    assert [c.key for c in logged] == [row[1] for row in rows]
-    assert [c.hit for c in logged] == [False, True, False, False, True, True, True]
-    assert [m.check_id for m in matches] == [logged[i].pk for i in (1, 4, 5, 6)]
+    # every row is logged once (within a chunk in key order: the index is written in one sweep)
+    assert sorted(c.key for c in logged) == sorted(row[1] for row in rows)
+    assert sorted((c.key, c.hit) for c in logged if c.hit) == sorted(
+        [("vin:WBA71DC010CH14720", True)] * 2
+        + [("engine:YAMAHA:6ML1034567", True), ("hin:NLXYZ98765E505", True)]
+    )
+    assert sum(1 for c in logged if not c.hit) == 3
+    by_id = {c.pk: c for c in logged}
+    assert [by_id[m.check_id].key for m in matches] == [rows[m.index][1] for m in matches]
+    assert len({m.check_id for m in matches}) == 4
     assert {c.context for c in logged} == {"registration"}
     assert {c.checked_at for c in logged} == {NOW}
     hits = Hit.objects.order_by("check_ref")

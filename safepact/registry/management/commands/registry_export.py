@@ -33,7 +33,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--output", metavar="FILE", default="", help="Write here instead of stdout.")
         parser.add_argument(
-            "--as", dest="actor", default="", metavar="EMAIL", help="A law-enforcement member, for the audit trail."
+            "--as",
+            dest="actor",
+            default="",
+            metavar="EMAIL",
+            help="A law-enforcement member, for the audit trail.",
         )
 
     def handle(self, *args, **options):
@@ -57,5 +61,7 @@ class Command(BaseCommand):
                     handle.write(piece)
                     count += 1
         except OSError as error:
-            raise CommandError(f"Cannot write {path}: {error.strerror or error}", returncode=CANNOT_RUN) from None
+            raise CommandError(
+                f"Cannot write {path}: {error.strerror or error}", returncode=CANNOT_RUN
+            ) from None
         self.stdout.write(self.style.SUCCESS(f"Exported {count} alert(s) of {partnership.name} to {path}."))

@@ -110,7 +110,9 @@ class Command(BaseCommand):
                     actor_label=ACTOR_LABEL,
                 )
         except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror or error}", returncode=CANNOT_RUN) from None
+            raise CommandError(
+                f"Cannot read {path}: {error.strerror or error}", returncode=CANNOT_RUN
+            ) from None
         except ImportRejected as rejected:
             self._report(rejected.report, options["verbosity"])
             raise CommandError(str(rejected), returncode=REJECTED) from None
@@ -142,7 +144,11 @@ class Command(BaseCommand):
             f"{prefix}{report.file_name} with mapping {report.mapping}: {counts['rows']} line(s) read; "
             f"{counts['created']} alert(s) created, {counts['merged']} merged, {counts['rejected']} line(s) "
             f"rejected; {counts['identifiers']} identifier(s)"
-            + ("" if report.dry_run else f"; {counts['overlaps']} overlap(s), {counts['late_hits']} late hit(s)")
+            + (
+                ""
+                if report.dry_run
+                else f"; {counts['overlaps']} overlap(s), {counts['late_hits']} late hit(s)"
+            )
             + "."
         )
         if verbosity < 1:
@@ -150,9 +156,7 @@ class Command(BaseCommand):
         everything = verbosity >= 2
         self._list("Created", report.created, None if everything else 20, self._created)
         self._list("Merged", report.merged, None if everything else 20, self._merged)
-        self._list(
-            "Rejected", report.rejected, None if everything else 100, lambda r: f"line {r[0]}: {r[1]}"
-        )
+        self._list("Rejected", report.rejected, None if everything else 100, lambda r: f"line {r[0]}: {r[1]}")
 
     def _list(self, title, items, limit, line) -> None:
         if not items:
