@@ -280,11 +280,9 @@ def test_the_hit_list_takes_the_same_queries_for_few_or_many(
         hit_on(reg, alert, user=reg.city if n % 2 else reg.marina)
     with django_assert_max_num_queries(2):
         rows = list(selectors.hit_list(user=reg.officer, partnership=reg.partnership))
-        assert [
-            (h.alert.reference, h.alert.owner.organisation.name, h.checked_by.full_name)
-            + (h.checked_by_organisation.name, h.identifier.kind)
-            for h in rows
-        ]
+        for h in rows:
+            assert h.alert.reference and h.alert.owner.organisation.name and h.checked_by.full_name
+            assert h.checked_by_organisation.name and h.identifier.kind
     assert len(rows) == count
 
 
