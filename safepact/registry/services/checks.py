@@ -665,7 +665,8 @@ def _header(line: bytes) -> tuple[str, dict[str, int]]:
     text = line.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")
     delimiter = ";" if text.count(";") > text.count(",") else ","
     names = [
-        name.strip().strip('"').strip().lower() for name in next(csv.reader([text], delimiter=delimiter), [])
+        name.strip().strip('"').strip().lower().replace(" ", "_").replace("-", "_")
+        for name in next(csv.reader([text], delimiter=delimiter), [])
     ]
     columns: dict[str, int] = {}
     for position, name in enumerate(names):
@@ -758,6 +759,11 @@ def _enqueue(batch_id: int) -> None:
 
 def batch_create(*, user, membership, file, context: str) -> BatchCheck:
     """Upload a CSV file of identifiers to be checked in the background (``batch_run``).
+
+    The file: UTF-8 text (a BOM is fine), a name ending in .csv or .txt, a header line naming the columns
+    ``kind`` and ``value`` and, where the kinds need them, ``manufacturer``, ``country`` and
+    ``document_type`` (any case; "document type" too), separated by ``,`` or ``;``; other columns (the
+    partner's own reference, say) are ignored. One identifier per line.
 
     Refused with ``ValidationError({"file": ...})`` (not a UTF-8 text file, too big, too many rows, no
     header with ``kind`` and ``value``, no rows) or ``{"context": ...}``, and with ``RateLimited("batch")``

@@ -337,3 +337,19 @@ def test_the_default_limits_are_in_settings(reg, settings):
     assert (result.hit, result.kind, result.value) == (False, "imei", "352099001761481")
     window = RateWindow.objects.get(scope=f"u:{reg.marina.pk}")
     assert (window.window, window.count) == (int(NOW.timestamp()) // 60, 1)
+
+
+# The example, through the real alert_create ------------------------------------------------
+
+
+def test_a_marina_checks_the_second_hull_number_of_a_registered_boat(reg):
+    from safepact.registry.tests.conftest import boat_alert
+
+    alert = boat_alert(reg)
+    result = check(reg, "nl xyz98765 e505", context="storage")
+    assert (result.hit, result.reference, result.action) == (True, alert.reference, "hold")
+    assert not check(reg, "SE-ABC12345D405").hit  # one character off: no hit, no fuzzy matching
+    hit = Hit.objects.get(alert=alert)
+    assert (hit.code, hit.checked_by, hit.context) == (result.hit_code, reg.marina, "storage")
+    for secret in (alert.description, alert.case_reference, alert.legal_basis, "SEABC12345D404"):
+        assert secret not in repr(asdict(result))
