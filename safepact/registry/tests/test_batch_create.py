@@ -99,11 +99,17 @@ def test_an_upload_is_stored_audited_and_queued_once_it_commits(
         "\ufeffKind;Value;Manufacturer\r\nvin;WBA71DC010CH14720;\r\nengine;6ML-1034567;Yamaha",  # BOM, ;, CRLF
         " KIND , VALUE ,country,own reference\nvin,WBA71DC010CH14720,,A1\nplate,AB123C,NL,A2\n",
         '"kind","value"\n"vin","WBA71DC010CH14720"\n"vin","1M8GDM9AXKP042788"\n',
+        "Kind,Value,Document Type,Country\ndocument,NXC1234567,passport,NL\ndocument,NXC1234568,passport,nl\n",
     ],
 )
-def test_accepted_layouts(reg, content):
-    batch = upload(reg, csv_file(content, "stock.txt"))
+def test_accepted_layouts(reg, content, run_tasks, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = upload(reg, csv_file(content, "stock.txt"))
     assert batch.total == 2
+    run_tasks()
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed, batch.rejected) == (BatchStatus.DONE, 2, 0), batch.problems
+    assert Check.objects.filter(batch=batch).count() == 2
 
 
 @pytest.mark.parametrize(
