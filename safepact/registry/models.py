@@ -244,17 +244,28 @@ class BatchCheck(models.Model):
 
 
 class Check(models.Model):
-    """One logged check. Written by raw SQL on the hot path (``services.checks``): keep the columns in step."""
+    """One logged check. Written by raw SQL on the hot path (``services.checks``): keep the columns in step.
+
+    Every index costs each check an update: the foreign keys have none of their own (no constraints
+    either); the three composite indexes below serve late hits, a person's log and the purge."""
 
     partnership = models.ForeignKey(
-        PARTNERSHIP, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        PARTNERSHIP, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
-    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    user = models.ForeignKey(
+        USER, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     organisation = models.ForeignKey(
-        ORGANISATION, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        ORGANISATION, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     batch = models.ForeignKey(
-        BatchCheck, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_constraint=False
+        BatchCheck,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     kind = models.CharField(max_length=16)
     key = models.CharField(max_length=200)

@@ -283,7 +283,7 @@ def _string(value, key: str, *, required: bool = True, allow_empty: bool = False
         return ""
     if not isinstance(value, str) or (not value.strip() and not allow_empty):
         raise _mapping_error(key, _("expected a non-empty text."))
-    return value
+    return value if allow_empty else value.strip()
 
 
 def _check_keys(obj, allowed: Iterable[str], key: str) -> dict:
@@ -308,6 +308,8 @@ def _kinds_table(raw, key: str) -> dict:
         raise _mapping_error(key, _("expected an object mapping values in the file to identifier kinds."))
     table = {}
     for source, kind in raw.items():
+        if source.startswith("_"):
+            continue
         if kind not in IdentifierKind.values:
             raise _mapping_error(
                 f"{key}.{source}",
@@ -501,7 +503,11 @@ def _mapping_from_dict(raw, name: str) -> Mapping:
     object_key = tuple(_string(c, f"object_key[{i + 1}]") for i, c in enumerate(object_key))
 
     raw_fields = _check_keys(raw.get("fields"), FIELD_NAMES, "fields")
-    fields = {name_: _field_spec(name_, spec, f"fields.{name_}") for name_, spec in raw_fields.items()}
+    fields = {
+        name_: _field_spec(name_, spec, f"fields.{name_}")
+        for name_, spec in raw_fields.items()
+        if name_ in FIELD_NAMES
+    }
     for required in REQUIRED_FIELDS:
         if required not in fields:
             raise _mapping_error(
@@ -599,7 +605,6 @@ def _converter(spec: FieldSpec):
     name, values = spec.name, spec.values
     if name in CHOICE_FIELDS:
         choices = frozenset(CHOICE_FIELDS[name].values)
-        label = {"category": "category", "action": "action", "status": "status"}[name]
 
         def convert_choice(text: str) -> str:
             mapped = values.get(text.casefold()) if values else None
@@ -613,7 +618,7 @@ def _converter(spec: FieldSpec):
                     '"%(value)s" is not a known %(field)s; map it under fields.%(name)s.values (to one of: '
                     "%(choices)s)."
                 )
-                % {"value": text, "field": label, "name": name, "choices": ", ".join(sorted(choices))}
+                % {"value": text, "field": name, "name": name, "choices": ", ".join(sorted(choices))}
             )
 
         return convert_choice
@@ -808,36 +813,36 @@ def _read(data) -> bytes:
 
 
 def _decode(data: bytes, encoding: str) -> tuple[str, list[tuple[int, str]]]:
-    """The text, and a rejection for each line (up to 100) that is not valid in ``encoding``."""
-    if codecs.lookup(encoding).name == "utf-8":
+    """The text, and a rejection for each line (the first 100) that is not valid in ``encoding``."""
+    codec = codecs.lookup(encoding).name
+    if codec == "utf-8":
         encoding = "utf-8-sig"
     try:
         return data.decode(encoding), []
-    except UnicodeDecodeError:
-        pass
-    problems: list[tuple[int, str]] = []
-    position = 0
-    while len(problems) < MAX_ENCODING_ERRORS:
-        try:
-            data[position:].decode(encoding)
-            break
-        except UnicodeDecodeError as error:
-            at = position + error.start
-            line = data.count(b"\n", 0, at) + 1
-            problems.append(
-                (
-                    line,
-                    _(
-                        "Not valid %(encoding)s text (byte 0x%(byte)02x); save the file as %(encoding)s or set "
-                        '"encoding" in the mapping.'
-                    )
-                    % {"encoding": encoding.removesuffix("-sig"), "byte": data[at]},
-                )
+    except UnicodeDecodeError as first:
+        if codec.startswith(("utf-16", "utf-32")):  # lines are not split on b"\n" there
+            failures = [(data.count(b"\n", 0, first.start) + 1, data[first.start])]
+        else:
+            failures = []
+            for number, line in enumerate(data.split(b"\n"), start=1):
+                try:
+                    line.decode(encoding)
+                except UnicodeDecodeError as error:
+                    failures.append((number, line[error.start]))
+                    if len(failures) == MAX_ENCODING_ERRORS:
+                        break
+    name = encoding.removesuffix("-sig")
+    problems = [
+        (
+            line,
+            _(
+                "Not valid %(encoding)s text (byte 0x%(byte)02x); save the file as %(encoding)s or set "
+                '"encoding" in the mapping.'
             )
-            following = data.find(b"\n", at)
-            if following == -1:
-                break
-            position = following + 1
+            % {"encoding": name, "byte": byte},
+        )
+        for line, byte in failures
+    ]
     return data.decode(encoding, errors="replace"), problems
 
 
@@ -1498,8 +1503,6 @@ def _write(report: ImportReport, objects: list[_Object], *, actor, partnership, 
             for parsed in obj.idents.values()
         ]
         _detect(report, partnership, writer.identifiers(pairs), actor)
-        if start == 0:
-            _refresh_statistics()
     pairs = [
         (obj.into.pk, parsed) for obj in objects if obj.into is not None for parsed in obj.idents.values()
     ]
@@ -1755,21 +1758,43 @@ def _sqlite_variable_limit() -> int:
 
 
 def _detect(report: ImportReport, partnership, identifiers: list[Identifier], actor) -> None:
-    """Overlaps and late hits of identifiers just written (both functions skip alerts that do not count)."""
-    report.overlaps += len(detect_overlaps(partnership=partnership, identifiers=identifiers, actor=actor))
-    # Late hits come only from the check log: most new identifiers were never checked, so look that up
-    # first (one indexed query per chunk) and hand over only those that were.
-    checked: set[str] = set()
+    """Overlaps and late hits of identifiers just written. Most new identifiers are on no other alert and
+    were never checked: one indexed query per 2,000 keys finds those that are (a superset of what either
+    function acts on), and only those are handed to ``detect_overlaps`` and ``detect_late_hits``."""
     keys = sorted({identifier.key for identifier in identifiers})
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        checked.update(
-            Check.objects.filter(partnership_id=partnership.pk, key__in=keys[start : start + LOOKUP_CHUNK])
-            .values_list("key", flat=True)
-            .distinct()
-        )
+    shared = _keys_found(Identifier, partnership.pk, keys, more_than_once=True)
+    if shared:
+        candidates = [identifier for identifier in identifiers if identifier.key in shared]
+        report.overlaps += len(detect_overlaps(partnership=partnership, identifiers=candidates, actor=actor))
+    checked = _keys_found(Check, partnership.pk, keys)
     if checked:
         candidates = [identifier for identifier in identifiers if identifier.key in checked]
         report.late_hits += len(detect_late_hits(partnership=partnership, identifiers=candidates))
+
+
+def _keys_found(model, partnership_id: int, keys: list[str], *, more_than_once: bool = False) -> set[str]:
+    """Which of ``keys`` occur in ``model``'s rows of the partnership (with ``more_than_once``: on two rows
+    or more), through the model's (partnership, key) index. On SQLite the index is named (``INDEXED BY``):
+    with statistics from a smaller table its planner would rather scan the whole table."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    index = next((i.name for i in meta.indexes if list(i.fields[:2]) == ["partnership", "key"]), None)
+    hint = f" INDEXED BY {quote(index)}" if index and connection.vendor == "sqlite" else ""
+    partnership_column = quote(meta.get_field("partnership").column)
+    key_column = quote(meta.get_field("key").column)
+    having = " HAVING COUNT(*) > 1" if more_than_once else ""
+    found: set[str] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            part = keys[start : start + LOOKUP_CHUNK]
+            cursor.execute(
+                f"SELECT {key_column} FROM {quote(meta.db_table)}{hint} "  # noqa: S608 - names from the model
+                f"WHERE {partnership_column} = %s AND {key_column} IN ({', '.join(['%s'] * len(part))}) "
+                f"GROUP BY {key_column}{having}",
+                [partnership_id, *part],
+            )
+            found.update(row[0] for row in cursor.fetchall())
+    return found
 
 
 # Export --------------------------------------------------------------------------------------------

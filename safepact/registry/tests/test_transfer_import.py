@@ -299,6 +299,21 @@ def test_dry_run_reports_created_merged_and_rejected_with_line_numbers_and_write
     assert report.rejected[1][1].startswith('Column "id_merk": ')
     assert report.counts["rejected"] == 2
     assert report.import_run is None
+    as_dict = report.as_dict(limit=1)
+    assert as_dict["counts"]["created"] == 2
+    assert as_dict["created"] == [
+        {
+            "line": 2,
+            "lines": [2, 3],
+            "case_reference": "Z-1",
+            "identifiers": 2,
+            "reference": "",
+            "into": "",
+            "differs": [],
+        }
+    ]
+    assert as_dict["rejected"] == [{"line": 5, "message": report.rejected[0][1]}]
+    json.dumps(report.as_dict())
     assert state() == before
 
 
@@ -373,19 +388,23 @@ def test_encoding_errors_are_rejected_with_their_line_number(reg):
         "pv_nummer,type,omschrijving,romp1,romp2,motor_merk,motor_nr,vervaldatum\n"
         "PL-1,BOOT,Boot,NL-KMA45678B707,,,,\n"
         "PL-2,BOOT,Sk\xe4rg\xe5rdsb\xe5t,NL-KMA45679C808,,,,\n"
+        "PL-3,BOOT,Boot,NL-XYZ98765E505,,,,\n"
+        "PL-4,BOOT,\xd6land,SE-ABC12345D404,,,,\n"
     ).encode("latin-1")
     before = state()
     with pytest.raises(ImportRejected) as caught:
         run(reg, data, str(MAPPINGS / "nl_boats_columns.json"))
-    assert caught.value.report.rejected[0][0] == 3
+    assert [line for line, _message in caught.value.report.rejected] == [3, 5]
     assert "Not valid utf-8 text (byte 0xe4)" in caught.value.report.rejected[0][1]
+    assert "(byte 0xd6)" in caught.value.report.rejected[1][1]
     assert state() == before
     # With the right encoding in the mapping, the same file imports.
     mapping = json.loads((MAPPINGS / "nl_boats_columns.json").read_text())
     mapping["encoding"] = "latin-1"
     report = run(reg, data, mapping)
     assert by_case("PL-2").description == "Skärgårdsbåt"
-    assert len(report.created) == 2
+    assert by_case("PL-4").description == "Öland"
+    assert len(report.created) == 4
 
 
 def test_utf8_byte_order_mark_and_crlf_are_fine(reg):
