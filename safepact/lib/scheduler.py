@@ -50,7 +50,9 @@ def register_interval(name: str, task) -> None:
     for the next day): it is due when no result of its task was enqueued in the last that many minutes."""
     minutes = settings.SAFEPACT_INTERVALS.get(name)
     if not isinstance(minutes, int) or minutes < 1:
-        raise ImproperlyConfigured(f"SAFEPACT_INTERVALS[{name!r}] must be a whole number of minutes (1 or more).")
+        raise ImproperlyConfigured(
+            f"SAFEPACT_INTERVALS[{name!r}] must be a whole number of minutes (1 or more)."
+        )
     _intervals[name] = task
 
 

@@ -57,6 +57,7 @@ def test_the_worker_runs_it_once_a_day_and_it_expires_agreements(world, frozen):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(scheduler, "_periodic", jobs)
+        patch.setattr(scheduler, "_intervals", {})
         call_command("worker", "--once", stdout=StringIO())
         call_command("worker", "--once", stdout=StringIO())
         assert [m.subject for m in mail.outbox] == [f"Expiry date near: {agreement.title}"]

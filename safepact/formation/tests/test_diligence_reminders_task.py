@@ -65,6 +65,7 @@ def test_the_worker_enqueues_it_once_a_day(world, dd):
     jobs = {"formation.reminders": scheduler.periodic_jobs()["formation.reminders"]}
     with pytest.MonkeyPatch.context() as patch, clock.frozen(NOW):  # 11:00 in Brussels, after 06:10
         patch.setattr(scheduler, "_periodic", jobs)
+        patch.setattr(scheduler, "_intervals", {})
         call_command("worker", "--once", stdout=StringIO())
         call_command("worker", "--once", stdout=StringIO())
     assert len(mail.outbox) == 2  # one email per coordinator, once

@@ -1268,8 +1268,8 @@ def _complete(objects: list[_Object], mapping: Mapping, partnership, rejected: l
                     % {"column": specs[name].source, "field": name}
                 )
         fields.setdefault("expires_on", default_expiry)
-        fields.setdefault("status", AlertStatus.ACTIVE)
-        fields.setdefault("action", HitAction.HOLD)
+        fields.setdefault("status", AlertStatus.ACTIVE.value)
+        fields.setdefault("action", HitAction.HOLD.value)
         fields.setdefault("action_note", "")
         if fields["status"] == AlertStatus.ACTIVE and fields["expires_on"] < today:
             problems.append(
