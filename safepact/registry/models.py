@@ -83,7 +83,7 @@ class Alert(models.Model):
     description = models.TextField(_("description"), max_length=2000)
     #: The owning unit: a law-enforcement partner of the partnership.
     owner = models.ForeignKey(
-        PARTNER, on_delete=models.PROTECT, related_name="+", verbose_name=_("owning unit")
+        PARTNER, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("owning unit")
     )
     case_reference = models.CharField(_("case reference"), max_length=64)
     legal_basis = models.CharField(_("legal basis"), max_length=300)
@@ -153,7 +153,7 @@ class DocumentType(models.TextChoices):
 
 class Identifier(models.Model):
     code = CodeField()
-    partnership = models.ForeignKey(PARTNERSHIP, on_delete=models.CASCADE, related_name="+")
+    partnership = models.ForeignKey(PARTNERSHIP, on_delete=models.CASCADE, related_name="+", db_index=False)
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="identifiers")
     kind = models.CharField(_("kind"), max_length=16, choices=IdentifierKind.choices)
     #: The parts as entered (manufacturer, country, document type; may be blank) and the normalised value.
