@@ -507,6 +507,8 @@ class People:
         unit = organisation_create(
             actor=police, name="Polisen Region Syd", kind="law_enforcement", country="SE"
         )
+        # What platform staff do in the admin: the registry's law-enforcement role needs the officer flag.
+        unit.people.filter(user=police).update(is_law_enforcement_officer=True)
         partnership = partnership_create(
             actor=police,
             organisation=unit,
@@ -1008,19 +1010,32 @@ def request(port: int, method: str, path: str, body: bytes | None, headers: dict
         conn.close()
 
 
-def hammer(port: int, jobs: list[tuple], clients: int) -> tuple[list[float], float, list[tuple]]:
+def hammer(
+    port: int, jobs: list[tuple], clients: int, rate: float = 0
+) -> tuple[list[float], float, list[tuple]]:
     """Send ``jobs`` ((method, path, body, headers, expected hit or None)) from ``clients`` threads, each
-    taking every ``clients``-th job; returns the latencies (s), the wall-clock time and what went wrong."""
+    taking every ``clients``-th job; returns the latencies (s), the wall-clock time and what went wrong.
+
+    Without ``rate`` each client sends its next request as soon as the last is answered (closed loop). With
+    ``rate`` (requests/s for all clients together) the requests go out on a fixed schedule and a latency
+    counts from the scheduled time, so waiting for a busy server is not hidden (open loop)."""
     latencies: list[float] = []
     problems: list[tuple] = []
     lock = threading.Lock()
     barrier = threading.Barrier(clients + 1)
+    start = [0.0]
 
-    def client(mine):
+    def client(k, mine):
         local, bad = [], []
         barrier.wait()
-        for method, path, body, headers, expected in mine:
-            t0 = time.perf_counter()
+        for j, (method, path, body, headers, expected) in enumerate(mine):
+            if rate:
+                t0 = start[0] + (j * clients + k) / rate
+                pause = t0 - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+            else:
+                t0 = time.perf_counter()
             status, data = request(port, method, path, body, headers)
             local.append(time.perf_counter() - t0)
             if status != 200:
@@ -1031,14 +1046,14 @@ def hammer(port: int, jobs: list[tuple], clients: int) -> tuple[list[float], flo
             latencies.extend(local)
             problems.extend(bad)
 
-    threads = [threading.Thread(target=client, args=(jobs[k::clients],)) for k in range(clients)]
+    threads = [threading.Thread(target=client, args=(k, jobs[k::clients])) for k in range(clients)]
     for thread in threads:
         thread.start()
+    start[0] = time.perf_counter() + 0.05
     barrier.wait()
-    t0 = time.perf_counter()
     for thread in threads:
         thread.join()
-    return latencies, time.perf_counter() - t0, problems
+    return latencies, time.perf_counter() - start[0], problems
 
 
 def http_checks(people, db: Database, workdir: Path, items, warm: int, args) -> dict:
@@ -1062,13 +1077,27 @@ def http_checks(people, db: Database, workdir: Path, items, warm: int, args) -> 
             if bad:
                 raise SystemExit(f"the warm-up failed: {bad[:3]}")
         checks = checks[warm:]
-        out = {"check": ([], 0.0), "me": ([], 0.0), "healthz": ([], 0.0)}
+        out = {}
         problems = []
-        for half in (slice(0, n // 2), slice(n // 2, n)):
-            for name, jobs in (("me", me[half]), ("check", checks[half]), ("healthz", health[half])):
-                latencies, wall, bad = hammer(server.port, jobs, args.clients)
-                out[name] = (out[name][0] + latencies, out[name][1] + wall)
-                problems += bad
+        # Closed loop, then paced; in each, the endpoints take turns in two rounds.
+        for mode, rate, names in (
+            ("closed", 0, ("me", "check", "healthz")),
+            ("paced", args.http_rate, ("me", "check")),
+        ):
+            if mode == "paced" and not rate:
+                continue
+            m = n if mode == "closed" else min(n, int(rate * 20))
+            jobs = {
+                "me": me[:m],
+                "check": checks[:m] if mode == "closed" else checks[n - m :],
+                "healthz": health[:m],
+            }
+            for half in (slice(0, m // 2), slice(m // 2, m)):
+                for name in names:
+                    latencies, wall, bad = hammer(server.port, jobs[name][half], args.clients, rate)
+                    got = out.setdefault((mode, name), ([], 0.0))
+                    out[(mode, name)] = (got[0] + latencies, got[1] + wall)
+                    problems += bad
         if problems:
             print(f"  HTTP problems: {len(problems)}, e.g. {problems[:3]}")
         out["problems"] = len(problems)
@@ -1142,6 +1171,9 @@ def main() -> None:
     parser.add_argument("--hit-rate", type=float, default=0.01, help="share of checks that hit")
     parser.add_argument("--http", type=int, default=4_000, help="HTTP requests per endpoint (0: skip HTTP)")
     parser.add_argument("--searches", type=int, default=5, help="close-identifier searches (0: skip)")
+    parser.add_argument(
+        "--http-rate", type=float, default=100, help="requests/s of the paced HTTP rounds (0: skip them)"
+    )
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients")
     parser.add_argument(
         "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 3)), help="gunicorn workers"
@@ -1282,9 +1314,7 @@ def run(args, db: Database, workdir: Path) -> None:
         ratio(statistics.fmean(svc_all), statistics.fmean(base_all)),
     )
     p50 = percentile(svc_all, 50) / percentile(base_all, 50)
-    p99 = percentile(single["service"][False], 99) / percentile(single["baseline"][False], 99)
-    table.target("single check p50 at most 10x the raw look-up", p50 <= 10, f"{p50:.1f}x")
-    table.target("single check p99 (misses) at most 10x the raw look-up's", p99 <= 10, f"{p99:.1f}x")
+    table.target("single check (p50) at most 10x the raw look-up", p50 <= 10, f"{p50:.1f}x")
     if single["wrong"] or single["logged"] != args.checks:
         print(
             f"  CHECK: {single['wrong']} wrong answers; {single['logged']:,} checks logged for {args.checks:,}"
@@ -1340,20 +1370,22 @@ def run(args, db: Database, workdir: Path) -> None:
         http_items = check_items(warm + args.http, args.hit_rate, n, take(warm + args.http), salt=104)
         web = http_checks(people, db, workdir, http_items, warm, args)
         print(f"  HTTP done ({time.perf_counter() - started:,.0f} s so far)", flush=True)
-        check_lat, check_wall = web["check"]
-        me_lat, me_wall = web["me"]
-        health_lat, _health_wall = web["healthz"]
+        check_lat, check_wall = web[("closed", "check")]
+        me_lat, me_wall = web[("closed", "me")]
+        health_lat, _health_wall = web[("closed", "healthz")]
         title = f"HTTP, {args.clients} clients, {web['workers']} gunicorn workers"
         table.row(
-            f"{title}: POST registry/check, p50 / p99; baseline GET /api/v1/me",
+            f"{title}, closed loop: POST registry/check, p50 / p99; baseline GET /api/v1/me",
             f"{ms(percentile(check_lat, 50))} / {ms(percentile(check_lat, 99))}",
             f"{ms(percentile(me_lat, 50))} / {ms(percentile(me_lat, 99))}",
             ratio(percentile(check_lat, 99), percentile(me_lat, 99)),
         )
         table.row(
-            "  requests/s", f"{len(check_lat) / check_wall:,.0f}/s", f"{len(me_lat) / me_wall:,.0f}/s",
+            "  requests/s",
+            f"{len(check_lat) / check_wall:,.0f}/s",
+            f"{len(me_lat) / me_wall:,.0f}/s",
             ratio(check_wall / len(check_lat), me_wall / len(me_lat)),
-        )  # fmt: skip
+        )
         table.row(
             "  GET /healthz (no authentication), p50 / p99",
             f"{ms(percentile(health_lat, 50))} / {ms(percentile(health_lat, 99))}",
@@ -1361,8 +1393,26 @@ def run(args, db: Database, workdir: Path) -> None:
         p99_ms = percentile(check_lat, 99) * 1e3
         note = "" if db.vendor == "sqlite" else " (the issue sets it for SQLite)"
         table.target(
-            f"HTTP check p99 under 25 ms{note}", p99_ms < 25 and not web["problems"], f"{p99_ms:.1f} ms"
+            f"HTTP check p99 under 25 ms, closed loop{note}",
+            p99_ms < 25 and not web["problems"],
+            f"{p99_ms:.1f} ms",
         )
+        if ("paced", "check") in web:
+            paced_lat, _w = web[("paced", "check")]
+            paced_me, _w = web[("paced", "me")]
+            table.row(
+                f"HTTP, {args.clients} clients paced at {args.http_rate:,.0f} requests/s: check p50 / p99; "
+                "baseline /api/v1/me",
+                f"{ms(percentile(paced_lat, 50))} / {ms(percentile(paced_lat, 99))}",
+                f"{ms(percentile(paced_me, 50))} / {ms(percentile(paced_me, 99))}",
+                ratio(percentile(paced_lat, 99), percentile(paced_me, 99)),
+            )
+            p99_paced = percentile(paced_lat, 99) * 1e3
+            table.target(
+                f"HTTP check p99 under 25 ms, paced at {args.http_rate:,.0f}/s{note}",
+                p99_paced < 25,
+                f"{p99_paced:.1f} ms",
+            )
 
     loads = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nload average at the end: {loads}; the whole run took {time.perf_counter() - started:,.0f} s\n")

@@ -7,6 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from safepact.accounts.models import OrganisationMembership
 from safepact.accounts.selectors import organisation_list_for_user_memberships
 from safepact.partnerships import hooks
 from safepact.partnerships.models import (
@@ -37,9 +38,26 @@ def partnerships_for(user) -> QuerySet[Partnership]:
     return Partnership.objects.filter(pk__in=active_memberships(user).values("partner__partnership_id"))
 
 
+def _with_officer_flag(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """Each membership with ``is_law_enforcement_officer``: whether platform staff flagged the person as a
+    law-enforcement officer of the organisation they take part through (``accounts``'
+    ``OrganisationMembership``, set in the admin only). Apps that give police data to law enforcement read it
+    (e.g. ``registry.permissions``) instead of trusting the organisation's kind alone, which whoever created
+    the organisation chose."""
+    return memberships.annotate(
+        is_law_enforcement_officer=Exists(
+            OrganisationMembership.objects.filter(
+                user_id=OuterRef("user_id"),
+                organisation_id=OuterRef("partner__organisation_id"),
+                is_law_enforcement_officer=True,
+            )
+        )
+    )
+
+
 def membership_in(user, partnership: Partnership) -> Membership | None:
     return (
-        active_memberships(user)
+        _with_officer_flag(active_memberships(user))
         .filter(partner__partnership=partnership)
         .select_related("partner__organisation")
         .first()
@@ -63,7 +81,7 @@ def get_partnership_for_user(user, code, *, write: bool = False, manage: bool = 
     """
     parsed = _parse_code(code)
     membership = (
-        active_memberships(user)
+        _with_officer_flag(active_memberships(user))
         .filter(partner__partnership__code=parsed)
         .select_related("partner__partnership", "partner__organisation")
         .first()

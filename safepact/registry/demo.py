@@ -20,11 +20,9 @@ run changes nothing.
 * A dozen other alerts (bicycles, a caravan, a trailer, phones, outboard engines) fill the lists.
 """
 
-from datetime import timedelta
 from functools import partial
 
-from safepact.lib import clock
-from safepact.registry import services
+from safepact.registry import identifiers, services
 from safepact.registry.models import Alert, AlertStatus, Check, Hit, HitStatus
 
 BOATS = "boats"
@@ -275,14 +273,13 @@ class RegistryDemo:
         if partnership is None:
             return
         user = self.demo.user(person)
-        # One check of this person at this moment is enough (a second demo run changes nothing).
-        if Check.objects.filter(
-            partnership_id=partnership.pk, user_id=user.pk, checked_at=clock.now()
-        ).exists():
+        # This person checks this identifier once in the story, whenever the demo runs again (its moments
+        # move with the date): not when the check log holds their check, nor when it made a hit (a hit
+        # outlives the check log's retention window).
+        key = identifiers.parse(kind, value, **parts).key
+        if Check.objects.filter(partnership_id=partnership.pk, user_id=user.pk, key=key).exists():
             return
-        if Check.objects.filter(
-            partnership_id=partnership.pk, user_id=user.pk, checked_at__gte=clock.now() - timedelta(hours=1)
-        ).exists():
+        if Hit.objects.filter(partnership_id=partnership.pk, checked_by=user, key=key).exists():
             return
         services.check_identifier(
             user=user,

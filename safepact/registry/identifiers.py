@@ -187,7 +187,13 @@ _VIN_STR_FOLD = str.maketrans(dict(_VIN_FOLD))
 _DIGIT_STR_FOLD = str.maketrans(dict(_DIGIT_FOLD))
 
 _VIN_RE = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
-_HIN_RE = re.compile(r"(?:[A-Z]{2})?[A-Z]{3}[A-HJ-NPR-Z0-9]{5}[A-L][0-9]{3}")
+#: Manufacturer code, serial, then the date part in one of the three formats of 33 CFR 181.25 and its
+#: predecessors: since August 1984 month letter, year digit and model year (``A606``); 1972-1984 either
+#: the "straight year" format, M, model year and month letter (``M73E``), or the "model year" format, the
+#: month and year of certification (``1272``). Boats of those years are still sold, stored and stolen.
+_HIN_RE = re.compile(
+    r"(?:[A-Z]{2})?[A-Z]{3}[A-HJ-NPR-Z0-9]{5}(?:[A-L][0-9]{3}|M[0-9]{2}[A-L]|(?:0[1-9]|1[0-2])[0-9]{2})"
+)
 _ALNUM_RE = re.compile(r"[A-Z0-9]+")
 _DIGITS_RE = re.compile(r"[0-9]+")
 _PLATE_RE = re.compile(r"[A-Z0-9\u00c4\u00d6\u00dc\u00c5\u00c6\u00d8]+")

@@ -1,7 +1,9 @@
 """Who may do what in the registry: one place for the role rules.
 
-* Law-enforcement members (the write role, taking part through a partner whose organisation is of the kind
-  "law enforcement") see every alert of the partnership, create alerts (their own unit owns them), search
+* Law-enforcement members (the write role, taking part through an active partner whose organisation is of
+  the kind "law enforcement", *and* flagged by platform staff as a law-enforcement officer of that
+  organisation: ``accounts.OrganisationMembership.is_law_enforcement_officer``, set in the admin only and
+  the same flag that makes two-factor authentication compulsory) see every alert of the partnership, create alerts (their own unit owns them), search
   fuzzily, import and export. Only members of the owning unit change an alert and decide its hits.
 * Partner members with the write role (coordinators and members of any organisation) check identifiers,
   singly or in batches, and see the outcome of their own checks. Viewers read only: they see the home page.
@@ -17,11 +19,32 @@ from safepact.partnerships.permissions import can_manage, can_write
 LAW_ENFORCEMENT = "law_enforcement"
 
 
+def is_officer(membership) -> bool:
+    """Platform staff flagged the person as a law-enforcement officer of the organisation they take part
+    through. The organisation's kind alone is no proof: whoever creates an organisation chooses it (a
+    coordinator inviting someone "on behalf of a new organisation" may call any organisation law
+    enforcement), and a coordinator may invite anyone on behalf of the police's own partner. Read from the
+    annotation the access helpers add (``partnerships.selectors``), else asked once and kept on the
+    membership."""
+    flag = getattr(membership, "is_law_enforcement_officer", None)
+    if flag is None:
+        from safepact.accounts.models import OrganisationMembership
+
+        flag = OrganisationMembership.objects.filter(
+            user_id=membership.user_id,
+            organisation_id=membership.partner.organisation_id,
+            is_law_enforcement_officer=True,
+        ).exists()
+        membership.is_law_enforcement_officer = flag
+    return bool(flag)
+
+
 def is_law_enforcement(membership) -> bool:
     return (
         can_write(membership)
         and membership.partner.status == "active"
         and membership.partner.organisation.kind == LAW_ENFORCEMENT
+        and is_officer(membership)
     )
 
 

@@ -30,14 +30,24 @@ from safepact.partnerships.forms import apply_service_errors
 from safepact.partnerships.selectors import get_partnership_for_user
 from safepact.registry import permissions, selectors, services
 from safepact.registry.forms_checks import PART_FIELDS, BatchForm, CheckForm, kinds_needing
-from safepact.registry.models import BatchStatus, CheckContext, DocumentType, HitAction, IdentifierKind
+from safepact.registry.models import (
+    BatchStatus,
+    CheckContext,
+    DocumentType,
+    Hit,
+    HitAction,
+    HitStatus,
+    IdentifierKind,
+)
 
 __all__ = ["batch", "batch_new", "batch_results", "batches", "check", "checks", "home"]
 
 PER_PAGE = 50
 #: Seconds between two polls of a batch's progress page.
 POLL_SECONDS = 2
-RESULT_HEADER = ("line", "kind", "value", "reference", "action")
+#: The batch's hits as the partner downloads them: what a single check tells, for each line that hit (the
+#: police unit's note for partners, e.g. whom to call, included) and the outcome so far.
+RESULT_HEADER = ("line", "kind", "value", "reference", "action", "note", "outcome")
 KIND_LABELS = dict(IdentifierKind.choices)
 CONTEXT_LABELS = dict(CheckContext.choices)
 
@@ -288,19 +298,29 @@ def batch(request, code, batch):
 @login_required
 @require_safe
 def batch_results(request, code, batch):
-    """The batch's hits as CSV: line, kind, the value as checked, the reference and the action. Nothing
-    else about the alerts."""
+    """The batch's hits as CSV: line, kind, the value as checked, the reference, the action with the
+    police unit's note for partners, and the outcome (``checker_outcome``). Nothing else about the
+    alerts."""
     partnership = _partnership(request, code)
     item = selectors.get_batch(user=request.user, partnership=partnership, code=batch)
     item.partnership = partnership
     hits = selectors.batch_hits(user=request.user, batch=item)
     actions = dict(HitAction.choices)
+    outcomes = {status: str(selectors.checker_outcome(Hit(status=status))) for status in HitStatus.values}
     found = hits.values_list(
-        "batch_line", "key", "checked_value", "alert__reference", "alert__action"
+        "batch_line", "key", "checked_value", "alert__reference", "alert__action", "alert__action_note", "status"
     ).iterator(chunk_size=2000)
     rows = (
-        (line or "", key.split(":", 1)[0], value, reference, actions.get(action, action))
-        for line, key, value, reference, action in found
+        (
+            line or "",
+            key.split(":", 1)[0],
+            value,
+            reference,
+            actions.get(action, action),
+            note,
+            outcomes.get(status, ""),
+        )
+        for line, key, value, reference, action, note, status in found
     )
     response = HttpResponse(
         "".join(csv_lines([RESULT_HEADER, *rows])), content_type="text/csv; charset=utf-8"

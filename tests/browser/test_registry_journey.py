@@ -52,6 +52,8 @@ def test_police_register_a_boat_with_two_hull_numbers_a_marina_hits_the_second_t
         role="member",
         organisation=world.org_police_a,
     )
+    # Platform staff flag the officer (the registry's law-enforcement role needs it besides the kind).
+    world.org_police_a.people.filter(user=officer).update(is_law_enforcement_officer=True)
     marina = make_user("hanna@marina.example", "Hanna Harbour")
     add_member(
         coordinator=world.coordinator,

@@ -1071,9 +1071,14 @@ def registry_of(world, partnership, *, police, checker, texts: dict) -> dict:
     """One side's registry: an alert with a hull number, a VIN and an IMEI, a second alert sharing the hull
     number (an overlap), a partner's check of the VIN (a hit), and batch checks of the police and of the
     partner, each with a line that hits."""
+    from safepact.accounts.models import OrganisationMembership
     from safepact.partnerships.selectors import membership_in
     from safepact.registry import services as registry_services
 
+    # Platform staff flag the police as law-enforcement officers of their unit (the registry needs it).
+    OrganisationMembership.objects.filter(
+        user=police, organisation=membership_in(police, partnership).partner.organisation
+    ).update(is_law_enforcement_officer=True)
     alert = _registry_alert(
         police,
         partnership,

@@ -190,7 +190,11 @@ def _country(errors: dict, field: str, value) -> str:
     return value
 
 
-def _date(errors: dict, field: str, value, *, default: date | None = None) -> date | None:
+def _date(
+    errors: dict, field: str, value, *, default: date | None = None, unchanged: date | None = None
+) -> date | None:
+    """A date not in the past; ``unchanged`` (the alert's current date) is accepted as it is, so that an
+    expired or located alert can be corrected without inventing a new expiry date."""
     if value in (None, "") and default is not None:
         return default
     if isinstance(value, str):
@@ -201,7 +205,7 @@ def _date(errors: dict, field: str, value, *, default: date | None = None) -> da
     if not isinstance(value, date):
         errors[field] = _("Enter a date (YYYY-MM-DD).")
         return None
-    if value < clock.today():
+    if value < clock.today() and value != unchanged:
         errors[field] = _("The expiry date cannot be in the past.")
     return value
 
@@ -341,7 +345,7 @@ def _alert_snapshot(alert: Alert) -> dict:
     }
 
 
-def _clean_alert_fields(errors: dict, fields: dict) -> dict:
+def _clean_alert_fields(errors: dict, fields: dict, current: Alert | None = None) -> dict:
     cleaned: dict = {}
     if "category" in fields:
         cleaned["category"] = _choice(errors, "category", fields["category"], Category)
@@ -358,7 +362,9 @@ def _clean_alert_fields(errors: dict, fields: dict) -> dict:
     if "action" in fields:
         cleaned["action"] = _choice(errors, "action", fields["action"], HitAction)
     if "expires_on" in fields:
-        cleaned["expires_on"] = _date(errors, "expires_on", fields["expires_on"])
+        cleaned["expires_on"] = _date(
+            errors, "expires_on", fields["expires_on"], unchanged=current.expires_on if current else None
+        )
     return cleaned
 
 
@@ -450,7 +456,7 @@ def alert_update(*, user, alert: Alert, **fields) -> Alert:
     if errors:
         raise ValidationError(errors)
     partnership, _membership, locked = _lock_alert(user, alert)
-    cleaned = _clean_alert_fields(errors, fields)
+    cleaned = _clean_alert_fields(errors, fields, current=locked)
     if errors:
         raise ValidationError(errors)
     before = _alert_snapshot(locked)

@@ -18,9 +18,10 @@ from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from safepact.accounts.models import Organisation
-from safepact.audit.services import audit_record
+from safepact.audit.services import audit_record, audit_record_many
 from safepact.lib import clock
 from safepact.lib.tlp import TLP
 from safepact.notifications.services import notify
@@ -32,7 +33,7 @@ from safepact.registry.selectors.alerts import settings_map
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["escalate_due_hits", "hit_create", "hit_decide"]
+__all__ = ["escalate_due_hits", "hit_create", "hit_decide", "hits_create_many"]
 
 NOTE_MAX = Hit._meta.get_field("note").max_length
 ESCALATION_LABEL = "SafePact (hit escalation)"
@@ -160,6 +161,140 @@ def hit_create(
             partnership=partnership,
         )
     return hit
+
+
+@transaction.atomic
+def hits_create_many(
+    *,
+    partnership_id: int,
+    user_id: int,
+    organisation_id: int,
+    context: str,
+    checked_at,
+    items: list[dict],
+    kind: str = HitKind.LIVE,
+    batch_id: int | None = None,
+) -> list[Hit]:
+    """``hit_create`` for many hits of one checking person at once (a chunk of a batch check): ``items``
+    are dicts with ``alert_id``, ``identifier_id``, ``key``, ``checked_value``, ``check_id`` and
+    ``batch_line``. The same rows and audit events as ``hit_create`` for each (one ``registry.hit.created``
+    event per hit), written with one ``bulk_create`` each, and the owning unit told once per alert: "Hit on
+    REG-…" for one hit, "3 hits on REG-…" (linking to the hits) for more. A hit that exists already (same
+    alert and check) is returned as it is. A handful of queries whatever the number of hits."""
+    if not items:
+        return []
+    alerts = {
+        alert.pk: alert
+        for alert in Alert.objects.filter(
+            pk__in={item["alert_id"] for item in items}, partnership_id=partnership_id
+        ).only("id", "reference", "owner_id")
+    }
+    missing = {item["alert_id"] for item in items} - set(alerts)
+    if missing:
+        raise Alert.DoesNotExist(f"alerts {sorted(missing)} are not in partnership {partnership_id}")
+    partnership = Partnership.objects.only("id", "code").get(pk=partnership_id)
+    check_ids = {item["check_id"] for item in items if item["check_id"] is not None}
+    existing: dict[tuple[int, int], Hit] = {}
+    if check_ids:
+        existing = {
+            (hit.alert_id, hit.check_ref): hit
+            for hit in Hit.objects.filter(alert_id__in=set(alerts), check_ref__in=check_ids)
+        }
+    now = clock.now()
+    new: list[Hit] = []
+    result: list[Hit] = []
+    for item in items:
+        found = existing.get((item["alert_id"], item["check_id"]))
+        if found is not None:
+            result.append(found)
+            continue
+        hit = Hit(
+            partnership_id=partnership_id,
+            alert=alerts[item["alert_id"]],
+            identifier_id=item["identifier_id"],
+            check_ref=item["check_id"],
+            kind=kind,
+            key=item["key"],
+            checked_value=(item.get("checked_value") or "")[:200],
+            batch_id=batch_id,
+            batch_line=item.get("batch_line"),
+            checked_by_id=user_id,
+            checked_by_organisation_id=organisation_id,
+            context=context,
+            checked_at=checked_at,
+            created_at=now,
+        )
+        if item["check_id"] is not None:
+            existing[(item["alert_id"], item["check_id"])] = hit  # the same pair twice in items: once
+        new.append(hit)
+        result.append(hit)
+    if not new:
+        return result
+    Hit.objects.bulk_create(new)
+    checker = get_user_model().objects.only("id", "code", "email", "is_active").filter(pk=user_id).first()
+    organisation_name = (
+        Organisation.objects.filter(pk=organisation_id).values_list("name", flat=True).first() or ""
+    )
+    audit_record_many(
+        [
+            {
+                "actor": checker,
+                "actor_label": organisation_name,
+                "action": "registry.hit.created",
+                "target": hit,
+                "partnership": partnership,
+                "after": {
+                    "kind": kind,
+                    "reference": hit.alert.reference,
+                    "organisation": organisation_name,
+                    "context": context,
+                    "batch_line": hit.batch_line,
+                },
+            }
+            for hit in new
+        ]
+    )
+    by_alert: dict[int, list[Hit]] = {}
+    for hit in new:
+        by_alert.setdefault(hit.alert_id, []).append(hit)
+    members = unit_members({alerts[alert_id].owner_id for alert_id in by_alert})
+    context_label = CheckContext(context).label if context in CheckContext.values else context
+    body = _("Checked by %(organisation)s (%(context)s).") % {
+        "organisation": organisation_name,
+        "context": context_label,
+    }
+    for alert_id, alert_hits in by_alert.items():
+        alert = alerts[alert_id]
+        count = len(alert_hits)
+        if count == 1:
+            if kind == HitKind.LATE:
+                title = _("Late hit on %(reference)s") % {"reference": alert.reference}
+            else:
+                title = _("Hit on %(reference)s") % {"reference": alert.reference}
+            url = hit_url(partnership, alert_hits[0])
+        else:
+            if kind == HitKind.LATE:
+                title = ngettext(
+                    "%(count)s late hit on %(reference)s", "%(count)s late hits on %(reference)s", count
+                ) % {"count": count, "reference": alert.reference}
+            else:
+                title = ngettext(
+                    "%(count)s hit on %(reference)s", "%(count)s hits on %(reference)s", count
+                ) % {
+                    "count": count,
+                    "reference": alert.reference,
+                }
+            url = reverse("registry:hits", kwargs={"code": partnership.code})
+        notify(
+            recipients=members[alert.owner_id],
+            kind="registry.hit",
+            title=title,
+            body=body,
+            url=url,
+            tlp=TLP.AMBER,
+            partnership=partnership,
+        )
+    return result
 
 
 # Decide --------------------------------------------------------------------------------------------

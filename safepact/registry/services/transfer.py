@@ -42,7 +42,8 @@ What happens:
    object's first line win; a later line only fills a field left empty (fields whose values differed are
    listed in the report).
 3. An object whose case reference equals that of an existing active alert of the same owning unit is merged
-   into that alert: its new identifiers are added to it.
+   into that alert (its new identifiers are added to it) when it shares an identifier with it, or when it is
+   the only such alert of the object's category: one case often covers several objects.
 4. If any line is rejected, nothing is written and ``ImportRejected`` carries the report (the import is
    atomic). A dry run returns the same report and writes nothing at all.
 5. Otherwise the alerts and identifiers are written in chunks of 5,000 objects (references
@@ -1449,10 +1450,13 @@ def import_alerts(
 
 
 def _match_existing(objects: list[_Object], partnership, owner) -> None:
-    """Objects whose case reference is that of an existing active alert of ``owner`` merge into it (the
-    oldest such alert): only their identifiers the alert does not hold yet are added."""
+    """Objects whose case reference is that of an existing active alert of ``owner`` merge into it: only
+    their identifiers the alert does not hold yet are added. One case often covers several objects (a boat
+    and its engine, each its own alert), so the case reference alone does not say which: the object merges
+    into the oldest such alert that shares an identifier with it, failing that into the only such alert of
+    its category; otherwise it is a new alert."""
     wanted = sorted({o.fields["case_reference"] for o in objects if o.fields["status"] == AlertStatus.ACTIVE})
-    existing: dict[str, Alert] = {}
+    existing: dict[str, list[Alert]] = {}
     for start in range(0, len(wanted), LOOKUP_CHUNK):
         for alert in Alert.objects.filter(
             partnership=partnership,
@@ -1460,10 +1464,10 @@ def _match_existing(objects: list[_Object], partnership, owner) -> None:
             status=AlertStatus.ACTIVE,
             case_reference__in=wanted[start : start + LOOKUP_CHUNK],
         ).order_by("id"):
-            existing.setdefault(alert.case_reference, alert)
+            existing.setdefault(alert.case_reference, []).append(alert)
     if not existing:
         return
-    held: dict[int, set] = {alert.pk: set() for alert in existing.values()}
+    held: dict[int, set] = {alert.pk: set() for alerts in existing.values() for alert in alerts}
     alert_ids = list(held)
     for start in range(0, len(alert_ids), LOOKUP_CHUNK):
         for alert_id, key in Identifier.objects.filter(
@@ -1473,9 +1477,15 @@ def _match_existing(objects: list[_Object], partnership, owner) -> None:
     for obj in objects:
         if obj.fields["status"] != AlertStatus.ACTIVE:
             continue
-        alert = existing.get(obj.fields["case_reference"])
-        if alert is None:
+        candidates = existing.get(obj.fields["case_reference"])
+        if not candidates:
             continue
+        alert = next((a for a in candidates if not held[a.pk].isdisjoint(obj.idents)), None)
+        if alert is None:
+            same_category = [a for a in candidates if a.category == obj.fields["category"]]
+            if len(same_category) != 1:
+                continue
+            alert = same_category[0]
         obj.into = alert
         keys = held[alert.pk]
         obj.idents = {key: parsed for key, parsed in obj.idents.items() if key not in keys}
@@ -1825,8 +1835,13 @@ def _export_queryset(partnership, status):
     )
 
 
-def _alert_dict(alert: Alert) -> dict:
+def _alert_dict(alert: Alert, today: date) -> dict:
+    """One alert in the exchange format. An active alert past its expiry date (the daily job has not
+    marked it yet: it runs in the morning) is exported as expired, which it is: an import of the file, here
+    or elsewhere, would otherwise refuse it as an active alert with a past date."""
     item = {name: getattr(alert, name) for name in EXPORT_FIELDS}
+    if alert.status == AlertStatus.ACTIVE and alert.expires_on < today:
+        item["status"] = AlertStatus.EXPIRED.value
     item["expires_on"] = alert.expires_on.isoformat()
     item["owner"] = alert.owner.organisation.name
     item["identifiers"] = [
@@ -1858,7 +1873,8 @@ def alerts_export(*, user, partnership: Partnership, status: str | None = None) 
     permissions.ensure(permissions.can_export(membership))
     alerts = _export_queryset(partnership, status)
     with transaction.atomic():
-        items = [_alert_dict(alert) for alert in alerts]
+        today = clock.today()
+        items = [_alert_dict(alert, today) for alert in alerts]
         audit_record(
             actor=user,
             action="registry.export",
@@ -1888,12 +1904,13 @@ def alerts_export_stream(
             actor_label=actor_label or "registry export",
         )
     head = json.dumps(_export_head(partnership), ensure_ascii=False)[:-1]
+    today = clock.today()
 
     def pieces() -> Iterator[str]:
         yield head + ', "alerts": ['
         first = True
         for alert in alerts.iterator(chunk_size=2000):
-            yield ("\n" if first else ",\n") + json.dumps(_alert_dict(alert), ensure_ascii=False)
+            yield ("\n" if first else ",\n") + json.dumps(_alert_dict(alert, today), ensure_ascii=False)
             first = False
         yield "\n]}\n"
 

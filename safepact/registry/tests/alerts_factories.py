@@ -12,7 +12,7 @@ from safepact.notifications.models import Notification
 from safepact.partnerships.selectors import membership_in
 from safepact.registry import identifiers
 from safepact.registry.models import Check
-from safepact.registry.tests.conftest import boat_alert
+from safepact.registry.tests.conftest import boat_alert, make_officer
 
 __all__ = [
     "HIN_1",
@@ -122,6 +122,7 @@ def law_enforcement_in_b(reg):
         role="member",
         new_organisation={"name": "Politie Limburg", "kind": "law_enforcement", "country": "NL"},
     )
+    _flag_officer(officer, reg.world.partnership_b)
     return officer
 
 
@@ -135,4 +136,10 @@ def third_unit(reg):
         role="member",
         new_organisation={"name": "Kustbevakningen", "kind": "law_enforcement", "country": "SE"},
     )
+    _flag_officer(user, reg.partnership)
     return user
+
+
+def _flag_officer(user, partnership) -> None:
+    """Platform staff flag the new member as a law-enforcement officer of the unit they joined."""
+    make_officer(user, membership_in(user, partnership).partner.organisation)

@@ -2,7 +2,9 @@
 
 Partnership A: ``world.coordinator`` is a police coordinator (law enforcement, owning unit "Polisen
 Malmö"); ``officer`` is a second member of that unit; ``customs`` is a member of another law-enforcement
-unit (Tullverket); ``marina`` (a marina) and ``world.member`` (the city) are partners with the write role who
+unit (Tullverket); all three are flagged by platform staff as law-enforcement officers of their
+organisation (``make_officer``: without the flag a member of a law-enforcement organisation is a partner
+like any other); ``marina`` (a marina) and ``world.member`` (the city) are partners with the write role who
 check identifiers; ``world.viewer`` reads only; ``world.outsider`` and ``world.coordinator_b`` are outside.
 """
 
@@ -31,6 +33,18 @@ class Registry:
     m_marina: object
     m_city: object
     m_viewer: object
+
+
+def make_officer(user, organisation) -> None:
+    """What platform staff do in the admin: flag ``user`` as a law-enforcement officer of ``organisation``
+    (``accounts.OrganisationMembership.is_law_enforcement_officer``), which the registry's law-enforcement
+    role needs besides the organisation's kind."""
+    from safepact.accounts.models import OrganisationMembership
+
+    updated = OrganisationMembership.objects.filter(user=user, organisation=organisation).update(
+        is_law_enforcement_officer=True
+    )
+    assert updated == 1, f"{user} is not a person of {organisation}"
 
 
 @pytest.fixture
@@ -62,6 +76,10 @@ def reg(world) -> Registry:
         role="member",
         new_organisation={"name": "Limhamn Marina", "kind": "business", "country": "SE"},
     )
+    make_officer(world.coordinator, world.org_police_a)
+    make_officer(officer, world.org_police_a)
+    m_customs = membership_in(customs, a)
+    make_officer(customs, m_customs.partner.organisation)
     return Registry(
         world=world,
         partnership=a,

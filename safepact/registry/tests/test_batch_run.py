@@ -111,7 +111,10 @@ def test_a_batch_runs_through_the_queue_with_bad_lines_and_hits_by_line(
         logged["hin:NLXYZ98765E505"].pk,
         logged["engine:YAMAHA:6ML1034567"].pk,
     ]
-    assert Notification.objects.filter(kind="registry.hit", recipient=reg.police).count() == 2
+    # told once per alert and chunk of the batch (hits_create_many), not once per hit
+    (told,) = Notification.objects.filter(kind="registry.hit", recipient=reg.police)
+    assert told.title == f"2 hits on {alert.reference}"
+    assert told.url == f"/p/{reg.partnership.code}/registry/hits/"
     event = AuditEvent.objects.get(action="registry.batch.finished")
     assert (event.target_code, event.after) == (
         str(batch.code),

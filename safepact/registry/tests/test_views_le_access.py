@@ -203,6 +203,10 @@ def test_another_partnerships_objects_are_not_found(client_for, reg, things):
         role="member",
         new_organisation={"name": "Douane Limburg", "kind": "law_enforcement", "country": "NL"},
     )
+    from safepact.partnerships.selectors import membership_in
+    from safepact.registry.tests.conftest import make_officer
+
+    make_officer(reg.customs, membership_in(reg.customs, reg.world.partnership_b).partner.organisation)
     b = reg.world.partnership_b.code
     alert, hit = things.get("alert"), things.get("hit")
     client = client_for(reg.customs)

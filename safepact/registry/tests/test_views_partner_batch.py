@@ -96,8 +96,16 @@ def test_upload_run_progress_and_results(client_for, reg, run_tasks, django_capt
     body = response.content.decode()
     rows = list(csv.reader(io.StringIO(body)))
     assert rows == [
-        ["line", "kind", "value", "reference", "action"],
-        ["3", "hin", "nl-xyz98765-e505", alert.reference, str(HitAction.HOLD.label)],
+        ["line", "kind", "value", "reference", "action", "note", "outcome"],
+        [
+            "3",
+            "hin",
+            "nl-xyz98765-e505",
+            alert.reference,
+            str(HitAction.HOLD.label),
+            alert.action_note,
+            "Hit: follow the action; the police unit has been told.",
+        ],
     ]
     assert_nothing_of_the_alert(body, alert)
     assert Check.objects.filter(batch=batch).count() == 3
