@@ -452,6 +452,25 @@ class Database:
             cursor.execute("SELECT pg_database_size(current_database())")
             return f"{cursor.fetchone()[0] / 1e6:,.0f} MB"
 
+    def table_bytes(self, model) -> int | None:
+        """Bytes of a model's table with its indexes (SQLite: ``dbstat``; PostgreSQL: total relation size)."""
+        from django.db import connection
+
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            try:
+                if self.vendor == "sqlite":
+                    cursor.execute(
+                        "SELECT SUM(pgsize) FROM dbstat WHERE name = %s OR name IN "
+                        "(SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s)",
+                        [table, table],
+                    )
+                else:
+                    cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+                return cursor.fetchone()[0]
+            except Exception:  # dbstat is an optional SQLite module
+                return None
+
     def analyse(self) -> None:
         from django.db import connection
 
@@ -1352,7 +1371,11 @@ def run(args, db: Database, workdir: Path) -> None:
             print(f"  CHECK: {batch['logged']:,} checks logged for {batch['n']:,}")
 
     logged = count_checks()
-    print(f"  check log: {logged:,} rows, database now {db.size()}", flush=True)
+    from safepact.registry.models import Check
+
+    size = db.table_bytes(Check)
+    per_row = f", {size / logged:,.0f} bytes a row with its indexes" if size and logged else ""
+    print(f"  check log: {logged:,} rows{per_row}; database now {db.size()}", flush=True)
 
     # Close-identifier search (law enforcement), for the scaling notes.
     if args.searches:

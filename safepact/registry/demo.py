@@ -22,7 +22,8 @@ run changes nothing.
 
 from functools import partial
 
-from safepact.registry import identifiers, services
+from safepact.registry import identifiers as ids
+from safepact.registry import services
 from safepact.registry.models import Alert, AlertStatus, Check, Hit, HitStatus
 
 BOATS = "boats"
@@ -276,7 +277,7 @@ class RegistryDemo:
         # This person checks this identifier once in the story, whenever the demo runs again (its moments
         # move with the date): not when the check log holds their check, nor when it made a hit (a hit
         # outlives the check log's retention window).
-        key = identifiers.parse(kind, value, **parts).key
+        key = ids.parse(kind, value, **parts).key
         if Check.objects.filter(partnership_id=partnership.pk, user_id=user.pk, key=key).exists():
             return
         if Hit.objects.filter(partnership_id=partnership.pk, checked_by=user, key=key).exists():

@@ -430,6 +430,12 @@ def _manufacturer(raw: str, required: bool) -> tuple[str, str]:
         )
     shown = " ".join(raw.split())
     key = normalise_manufacturer(shown) if shown else ""
+    if len(key) > MAX_MANUFACTURER:  # it grew when normalised ("ß" -> "SS"): the key must fit its column
+        raise IdentifierError(
+            "manufacturer",
+            gettext("The manufacturer's name is too long (at most %(max)d characters).")
+            % {"max": MAX_MANUFACTURER},
+        )
     if not key:
         if shown:
             raise IdentifierError(

@@ -308,7 +308,13 @@ def batch_results(request, code, batch):
     actions = dict(HitAction.choices)
     outcomes = {status: str(selectors.checker_outcome(Hit(status=status))) for status in HitStatus.values}
     found = hits.values_list(
-        "batch_line", "key", "checked_value", "alert__reference", "alert__action", "alert__action_note", "status"
+        "batch_line",
+        "key",
+        "checked_value",
+        "alert__reference",
+        "alert__action",
+        "alert__action_note",
+        "status",
     ).iterator(chunk_size=2000)
     rows = (
         (

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from safepact.lib import clock
 from safepact.partnerships.models import Partnership
+from safepact.partnerships.permissions import can_manage
 from safepact.partnerships.selectors import get_partnership_for_user
 from safepact.registry import permissions
 from safepact.registry.models import (
@@ -233,21 +234,26 @@ def _start_of_today() -> datetime:
 
 
 def registry_summary(*, user, partnership: Partnership) -> dict:
-    """The registry's home page in at most four queries: active alerts by category (numbers only), the
-    open hits of my unit (law enforcement) and my checks today."""
+    """The registry's home page in at most four queries: the number of active alerts, by category (numbers
+    only) for law enforcement and coordinators, the open hits of my unit (law enforcement) and my checks
+    today.
+
+    Other members see the total alone (``by_category`` is empty): a check never tells the category of an
+    alert, and a category's count that drops by one after a partner's hit was confirmed would."""
     partnership, membership = member_scope(user, partnership)
     law_enforcement = permissions.is_law_enforcement(membership)
-    counts = dict(
-        Alert.objects.filter(partnership=partnership, status=AlertStatus.ACTIVE)
-        .order_by()
-        .values_list("category")
-        .annotate(n=Count("id"))
-    )
-    by_category = [
-        {"category": value, "label": label, "count": counts[value]}
-        for value, label in Category.choices
-        if counts.get(value)
-    ]
+    active = Alert.objects.filter(partnership=partnership, status=AlertStatus.ACTIVE).order_by()
+    by_category = []
+    if law_enforcement or can_manage(membership):
+        counts = dict(active.values_list("category").annotate(n=Count("id")))
+        by_category = [
+            {"category": value, "label": label, "count": counts[value]}
+            for value, label in Category.choices
+            if counts.get(value)
+        ]
+        total = sum(counts.values())
+    else:
+        total = active.count()
     open_hits = None
     if law_enforcement:
         open_hits = Hit.objects.filter(
@@ -257,7 +263,7 @@ def registry_summary(*, user, partnership: Partnership) -> dict:
         partnership_id=partnership.pk, user_id=user.pk, checked_at__gte=_start_of_today()
     ).count()
     return {
-        "active_alerts": sum(counts.values()),
+        "active_alerts": total,
         "by_category": by_category,
         "open_hits": open_hits,
         "checks_today": checks_today,

@@ -509,11 +509,14 @@ def alert_set_status(*, user, alert: Alert, status: str, reason: str = "") -> Al
         after={"status": status},
         reason=reason,
     )
-    if status == AlertStatus.ACTIVE:
+    if before == AlertStatus.WITHDRAWN or status == AlertStatus.ACTIVE:
         current = list(locked.identifiers.all())
         if before == AlertStatus.WITHDRAWN:
+            # Withdrawn alerts are left out of overlaps: one that counts again (active or located) may
+            # share an identifier with an alert registered meanwhile.
             detect_overlaps(partnership=partnership, identifiers=current, actor=user)
-        detect_late_hits(partnership=partnership, identifiers=current)
+        if status == AlertStatus.ACTIVE:
+            detect_late_hits(partnership=partnership, identifiers=current)
     return locked
 
 

@@ -128,6 +128,8 @@ LOOKUP_CHUNK = 2000
 #: Encoding errors reported before giving up on listing more.
 MAX_ENCODING_ERRORS = 100
 MAPPING_MAX_BYTES = 1024 * 1024
+#: Text codecs that are no character set of a file (``codecs.lookup`` names): refused in a mapping.
+NOT_FILE_ENCODINGS = frozenset({"punycode", "idna", "undefined", "unicode-escape", "raw-unicode-escape"})
 #: SQLite's page cache during a large import (KiB).
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024
 DEFAULT_ACTOR_LABEL = "registry import"
@@ -493,9 +495,13 @@ def _mapping_from_dict(raw, name: str) -> Mapping:
         raise _mapping_error("delimiter", _("expected one character (such as , or ; or a tab)."))
     encoding = _string(raw.get("encoding", "utf-8"), "encoding")
     try:
-        codecs.lookup(encoding)
+        codec = codecs.lookup(encoding)
     except LookupError:
         raise _mapping_error("encoding", _('unknown encoding "%(value)s".') % {"value": encoding}) from None
+    # Only character sets: not the bytes-to-bytes codecs (base64_codec, zlib_codec: LookupError when
+    # decoding) nor those that are no file encoding at all (punycode, idna, undefined: UnicodeError).
+    if not getattr(codec, "_is_text_encoding", True) or codec.name in NOT_FILE_ENCODINGS:
+        raise _mapping_error("encoding", _('unknown encoding "%(value)s".') % {"value": encoding})
     object_key = raw.get("object_key") or []
     if isinstance(object_key, str):
         object_key = [object_key]

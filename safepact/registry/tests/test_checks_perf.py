@@ -171,3 +171,33 @@ def test_audit_record_many_continues_the_chain_like_one_call_per_event(reg):
     assert audit_record_many([]) == []
     with pytest.raises(RuntimeError):
         audit_record_many([{"action": "registry.test.outside"}])
+
+
+def test_hits_of_a_chunk_on_several_alerts_give_the_unit_one_notification(reg):
+    from safepact.registry import identifiers
+
+    first = make_alert(reg, reference="REG-2026-000001")
+    make_alert(reg, reference="REG-2026-000002", identifiers_=[{"kind": "vin", "value": "WBA71DC010CH14720"}])
+    rows = [
+        (p.kind, p.key, value, line)
+        for line, (kind, value) in enumerate(
+            [("hin", "NLXYZ98765E505"), ("vin", "WBA71DC010CH14720"), ("hin", "NL-XYZ98765E505")], start=2
+        )
+        for p in [identifiers.parse(kind, value)]
+    ]
+    matches = check_rows(
+        partnership_id=reg.partnership.pk,
+        user_id=reg.marina.pk,
+        organisation_id=reg.m_marina.partner.organisation_id,
+        context="purchase",
+        rows=rows,
+    )
+    assert [(m.index, m.reference) for m in matches] == [
+        (0, first.reference),
+        (1, "REG-2026-000002"),
+        (2, first.reference),
+    ]
+    (told,) = Notification.objects.filter(kind="registry.hit", recipient=reg.police)
+    assert told.title == "3 hits on 2 alerts"
+    assert told.url == f"/p/{reg.partnership.code}/registry/hits/"
+    assert AuditEvent.objects.filter(action="registry.hit.created").count() == 3

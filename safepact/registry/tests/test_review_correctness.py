@@ -406,7 +406,9 @@ def test_the_batch_results_carry_the_police_note_and_the_outcome(client, reg, se
     settings.MEDIA_ROOT = str(tmp_path / "media")
     boat_alert(reg, action="hold", action_note="Call Team Water on 0900-8844.")
     text = "kind;value\nvin;WBA71DC010CH14720\nhin;nl-xyz98765-e505\n"
-    batch = services.batch_create(user=reg.marina, membership=reg.m_marina, file=csv_file(text), context="storage")
+    batch = services.batch_create(
+        user=reg.marina, membership=reg.m_marina, file=csv_file(text), context="storage"
+    )
     services.batch_run(batch_id=batch.pk)
     services.hit_decide(user=reg.officer, hit=Hit.objects.get(), status="confirmed")
     client.force_login(reg.marina)
@@ -435,4 +437,21 @@ def test_the_registry_demo_run_again_a_day_later_changes_nothing(reg):
     later = Demo(password="not used", now=clock.now() + timedelta(days=1))
     registry_demo(later)
     later._run_scheduled()
-    assert (Alert.objects.count(), Check.objects.count(), Hit.objects.count(), Overlap.objects.count()) == counts
+    assert (
+        Alert.objects.count(),
+        Check.objects.count(),
+        Hit.objects.count(),
+        Overlap.objects.count(),
+    ) == counts
+
+
+def test_an_alert_back_from_withdrawn_by_way_of_located_still_finds_its_overlap(reg):
+    """Withdrawn alerts are left out of overlaps; once the alert counts again (located, then active) the
+    alert registered meanwhile with the same identifier must be reported."""
+    first = boat_alert(reg, identifiers=[{"kind": "frame", "value": "FR-445566"}], case_reference="A")
+    services.alert_set_status(user=reg.police, alert=first, status="withdrawn", reason="Reported in error")
+    boat_alert(reg, by=reg.customs, identifiers=[{"kind": "frame", "value": "FR445566"}], case_reference="B")
+    assert Overlap.objects.count() == 0
+    services.alert_set_status(user=reg.police, alert=first, status="located")
+    services.alert_set_status(user=reg.police, alert=first, status="active")
+    assert Overlap.objects.count() == 1
