@@ -351,6 +351,12 @@ def _field_spec(name: str, raw, key: str) -> FieldSpec:
     if not isinstance(values, dict):
         raise _mapping_error(f"{key}.values", _("expected an object mapping values in the file to values."))
     date_format = _string(raw.get("date_format", ISO_DATE), f"{key}.date_format")
+    try:  # a format strptime cannot use (e.g. "%Y%Y": re.error) is the mapping's fault, not a line's
+        datetime.strptime(date(2026, 1, 31).strftime(date_format), date_format)
+    except Exception:
+        raise _mapping_error(
+            f"{key}.date_format", _("not a date format such as %(example)s.") % {"example": "%d-%m-%Y"}
+        ) from None
     # The targets of "values", the constant and the default must themselves be valid values of the field.
     convert = _converter(FieldSpec(name=name, date_format=date_format))
     checked = {}
@@ -667,6 +673,8 @@ def _converter(spec: FieldSpec):
         mapped = values.get(text.casefold()) if values else None
         if mapped is not None:
             return mapped
+        if "\x00" in text:  # PostgreSQL refuses NUL in text (a server error); nobody means one
+            raise _Bad(_("contains a NUL character."))
         if len(text) > limit:
             raise _Bad(_("longer than %(max)s characters.") % {"max": limit})
         return text

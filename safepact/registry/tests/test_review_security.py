@@ -101,7 +101,9 @@ def test_a_coordinator_cannot_make_someone_police_by_inventing_a_police_organisa
     with pytest.raises(PermissionDenied):
         services.alerts_export(user=alias, partnership=reg.partnership)
     with pytest.raises(PermissionDenied):
-        services.close_identifier_search(user=alias, partnership=reg.partnership, kind="hin", value="ABC12345")
+        services.close_identifier_search(
+            user=alias, partnership=reg.partnership, kind="hin", value="ABC12345"
+        )
     law_enforcement_pages_refused(client_for(alias), reg, alert)
     # ... and checks like any partner, learning the reference and the action only.
     result = services.check_identifier(
@@ -234,7 +236,9 @@ def test_a_manufacturer_that_grows_when_normalised_is_an_error_of_its_item_in_ch
     assert isinstance(answers[0], services.CheckError)
     assert answers[0].field == "manufacturer"
     assert answers[1].hit is False
-    assert [len(key) for key in Check.objects.values_list("key", flat=True)] == [len("engine:YAMAHA:6ML1034567")]
+    assert [len(key) for key in Check.objects.values_list("key", flat=True)] == [
+        len("engine:YAMAHA:6ML1034567")
+    ]
 
 
 def test_every_key_fits_its_column(reg):
@@ -312,3 +316,121 @@ def test_an_import_with_such_a_mapping_answers_422_not_500(reg, client_for):
     )
     assert response.status_code == 422
     assert "encoding" in response.content.decode()
+
+
+CSV_MAPPING = {
+    "format": "csv",
+    "fields": {
+        "category": {"value": "boat"},
+        "description": "description",
+        "case_reference": "case",
+        "legal_basis": {"value": "Art. 1"},
+        "jurisdiction": {"value": "SE"},
+        "expires_on": {"column": "expires", "date_format": "%d-%m-%Y"},
+    },
+    "identifiers": [{"kind": "hin", "column": "hin"}],
+}
+
+
+@pytest.mark.parametrize("date_format", ["%Y%Y", "%d-%m-%Y%Y", "%", "%Q"])
+def test_a_date_format_strptime_cannot_use_is_the_mappings_error(reg, client_for, date_format):
+    """A format like %Y%Y made strptime raise re.error on every line: a server error."""
+    mapping = {**CSV_MAPPING, "fields": {**CSV_MAPPING["fields"]}}
+    mapping["fields"]["expires_on"] = {"column": "expires", "date_format": date_format}
+    with pytest.raises(ValidationError) as refused:
+        services.load_mapping(mapping)
+    assert "fields.expires_on.date_format" in " ".join(refused.value.messages)
+    client = client_for(reg.police)
+    client.raise_request_exception = False
+    response = client.post(
+        api(reg) + "/imports",
+        data={
+            "dry_run": "true",
+            "file": SimpleUploadedFile(
+                "a.csv", b"case,description,expires,hin\nC-1,Boat,2026,SE-ABC12345D404\n"
+            ),
+            "mapping_file": SimpleUploadedFile("m.json", json.dumps(mapping).encode()),
+        },
+    )
+    assert response.status_code == 422
+    assert "date_format" in response.content.decode()
+
+
+def test_an_imported_text_with_a_nul_character_is_a_rejected_line(reg):
+    """PostgreSQL refuses NUL in text: the import would end in a server error there (and store it here)."""
+    data = b"case,description,expires,hin\nC-1,Boat\x00,01-01-2030,SE-ABC12345D404\n"
+    with pytest.raises(services.ImportRejected) as refused:
+        services.import_alerts(
+            actor=reg.police,
+            partnership=reg.partnership,
+            owner=reg.m_police.partner,
+            data=data,
+            file_name="a.csv",
+            mapping=CSV_MAPPING,
+        )
+    [(line, message)] = refused.value.report.rejected
+    assert line == 2
+    assert '"description"' in message
+
+
+# Proposed fixes in files this review could not change (services/checks.py, services/hits.py, the audit
+# trail): these fail today and pass once the fix proposed in the review report is in.
+
+
+@pytest.mark.xfail(reason="services/checks.py: rows are counted by \\n, the csv reader also ends rows at \\r")
+def test_a_batch_cannot_check_more_rows_than_it_reserved(reg):
+    body = b"kind,value\n" + b"".join(b"hin,SE-ABC%05dD404\r" % n for n in range(500)) + b"\n"
+    try:
+        batch = services.batch_create(
+            user=reg.marina,
+            membership=reg.m_marina,
+            file=SimpleUploadedFile("stock.csv", body),
+            context="routine",
+        )
+    except ValidationError:
+        return  # refusing such a file is a fix too
+    services.batch_run(batch_id=batch.pk)
+    assert Check.objects.filter(batch=batch).count() <= batch.total
+    from safepact.registry.models import RateWindow
+
+    reserved = RateWindow.objects.get(scope=f"b:{reg.m_marina.partner.organisation_id}").count
+    assert Check.objects.filter(batch=batch).count() <= reserved
+
+
+@pytest.mark.xfail(
+    reason="services/checks.py _header: csv.Error on a lone \\r is not turned into a file error"
+)
+def test_a_batch_with_old_mac_line_ends_is_refused_not_a_server_error(reg):
+    with pytest.raises(ValidationError):
+        services.batch_create(
+            user=reg.marina,
+            membership=reg.m_marina,
+            file=SimpleUploadedFile("stock.csv", b"kind,value\rhin,SE-ABC12345D404\r"),
+            context="routine",
+        )
+
+
+@pytest.mark.xfail(reason="services/hits.py hit_decide: the checker of a late hit is told the decision")
+def test_the_checker_of_a_late_hit_is_not_told_of_it(reg):
+    from safepact.notifications.models import Notification
+    from safepact.registry.models import Hit
+
+    services.check_identifier(
+        user=reg.marina, membership=reg.m_marina, kind="hin", value="SE-ABC12345D404", context="purchase"
+    )
+    boat_alert(reg)
+    late = Hit.objects.get(kind="late")
+    services.hit_decide(user=reg.police, hit=late, status="confirmed", note="")
+    assert not Notification.objects.filter(recipient=reg.marina).exists()
+
+
+@pytest.mark.xfail(reason="the audit trail shows a coordinator who is no police officer the alerts' details")
+def test_a_coordinator_who_is_no_police_officer_does_not_read_alert_details_in_the_audit_trail(
+    reg, client_for
+):
+    alert = boat_alert(reg)
+    services.alert_update(user=reg.police, alert=alert, case_reference="K-SECRET-9")
+    coordinator = city_coordinator(reg)
+    html = client_for(coordinator).get(reverse("audit:trail", args=[reg.partnership.code])).content.decode()
+    for secret in ("K-SECRET-9", "5000-K123456-26", "Bayliner", "SEABC12345D404"):
+        assert secret not in html
