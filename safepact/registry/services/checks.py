@@ -230,12 +230,15 @@ def _statements(vendor: str) -> _Statements:
     identifier = q(Identifier._meta.db_table)
     alert = q(Alert._meta.db_table)
     i_id, i_alert, i_partnership, i_key = _columns(Identifier, "id", "alert", "partnership", "key")
-    a_id, a_reference, a_action, a_note, a_status = _columns(
-        Alert, "id", "reference", "action", "action_note", "status"
+    a_id, a_reference, a_action, a_note, a_status, a_expires = _columns(
+        Alert, "id", "reference", "action", "action_note", "status", "expires_on"
     )
+    # Parameters: the partnership, then today's local date (an alert past its expiry date no longer hits,
+    # even before the daily job marks it expired), then the key(s).
     joined = (
         f"FROM {identifier} i JOIN {alert} a ON a.{a_id} = i.{i_alert} "
-        f"WHERE i.{i_partnership} = %s AND a.{a_status} = '{AlertStatus.ACTIVE.value}' AND i.{i_key} "
+        f"WHERE i.{i_partnership} = %s AND a.{a_expires} >= %s AND a.{a_status} = '{AlertStatus.ACTIVE.value}' "
+        f"AND i.{i_key} "
     )
     select = f"SELECT i.{i_key}, i.{i_id}, i.{i_alert}, a.{a_reference}, a.{a_action}, a.{a_note} {joined}"
     check = q(Check._meta.db_table)
@@ -471,6 +474,7 @@ def check_identifier(
     rate_params = (person, minute, 1, organisation, minute, 1)
     db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: each attribute of the proxy costs a lookup
     stamp = db.ops.adapt_datetimefield_value(now)
+    today = db.ops.adapt_datefield_value(timezone.localdate(now))
     log_params = (
         partnership_id,
         user_id,
@@ -480,6 +484,7 @@ def check_identifier(
         context,
         stamp,
         partnership_id,
+        today,
         key,
     )
     db.close_if_health_check_failed()
@@ -507,7 +512,7 @@ def check_identifier(
             cursor.execute(sql.insert_looked_up, log_params)
             check_id, hit = cursor.fetchone()
             if hit:  # rare: read what the partner is told, and make the hits
-                cursor.execute(sql.lookup_one, [partnership_id, key])
+                cursor.execute(sql.lookup_one, [partnership_id, today, key])
                 found = cursor.fetchall()
                 if not found:  # the alert changed in between (PostgreSQL, read committed)
                     cursor.execute(sql.unmark_hit, [False, check_id])
@@ -610,7 +615,8 @@ def check_rows(
         stamp = db.ops.adapt_datetimefield_value(now)
         sql = _raw_statements(db.vendor, db.Database.paramstyle)
         postgres = db.vendor == "postgresql"
-        head = (partnership_id, user_id, organisation_id, batch_id, context, stamp, partnership_id)
+        today = db.ops.adapt_datefield_value(timezone.localdate(now))
+        head = (partnership_id, user_id, organisation_id, batch_id, context, stamp, partnership_id, today)
         for start in range(0, total, WRITE_CHUNK):
             chunk = rows[start : start + WRITE_CHUNK]
             ordered = sorted(chunk, key=_row_key)
@@ -667,6 +673,7 @@ def _chunk_hits(
     returns the matches in row order (the matches of one row by reference)."""
     from safepact.registry.services.hits import hits_create_many
 
+    today = connection.ops.adapt_datefield_value(timezone.localdate(checked_at))
     check_ids: dict[str, list[int]] = {}
     for check_id, key, _hit in hit_rows:
         check_ids.setdefault(key, []).append(check_id)
@@ -676,7 +683,7 @@ def _chunk_hits(
         lookup_head = _sql().lookup_head
         for first in range(0, len(keys), LOOKUP_CHUNK):
             part = keys[first : first + LOOKUP_CHUNK]
-            cursor.execute(lookup_head + _placeholders(len(part)), [partnership_id, *part])
+            cursor.execute(lookup_head + _placeholders(len(part)), [partnership_id, today, *part])
             for match in cursor.fetchall():
                 found.setdefault(match[0], []).append(match)
         stale = [check_id for key in keys if key not in found for check_id in check_ids[key]]
