@@ -1046,6 +1046,9 @@ def _batch_lines(run: _BatchRun, text, skip: int) -> None:
     reader = csv.reader(text, delimiter=delimiter)
     seen = 0
     while True:
+        # A record may span several lines (a quoted cell with a line break): it is named by its first line.
+        # The header, read before the reader started, is line 1.
+        first_line = reader.line_num + 2
         try:
             record = next(reader)
         except StopIteration:
@@ -1054,7 +1057,7 @@ def _batch_lines(run: _BatchRun, text, skip: int) -> None:
             record, problem = None, str(error)
         else:
             problem = ""
-        run.line = reader.line_num + 1  # the header, read before the reader started, is line 1
+        run.line = first_line
         seen += 1
         if seen <= skip:
             continue

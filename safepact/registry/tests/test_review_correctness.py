@@ -337,9 +337,6 @@ def test_export_then_import_round_trips_an_alert_past_its_date_before_the_daily_
 # Batches (services/checks.py: not changed by this review) -------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="checks.py _batch_lines reports the last physical line of a multi-line record"
-)
 def test_batch_problems_name_the_first_line_of_a_multi_line_record(reg):
     text = 'kind,value,note\nvin,"WBA71DC010CH14720",ok\nimei,"not\nan imei",x\nvin,"*",x\n'
     batch = services.batch_create(
