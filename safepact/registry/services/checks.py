@@ -60,6 +60,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -978,9 +980,18 @@ def _batch_progress(batch_id: int, **fields) -> None:
 
 
 def _finish(batch: BatchCheck, status: str, **fields) -> None:
+    """Record the end of a batch. The rows reserved against the organisation's daily quota at upload
+    (counted as lines) that were never checked (a failed run, or line breaks inside quoted cells) are
+    given back to the quota of the upload day."""
     with transaction.atomic():
+        reserved = BatchCheck.objects.filter(pk=batch.pk).values_list("total", flat=True).get()
         _batch_progress(batch.pk, status=status, finished_at=clock.now(), **fields)
         batch.refresh_from_db()
+        unused = reserved - batch.processed
+        if unused > 0:
+            RateWindow.objects.filter(
+                scope=f"b:{batch.organisation_id}", window=timezone.localdate(batch.created_at).toordinal()
+            ).update(count=Greatest(F("count") - unused, 0))
         audit_record(
             actor=None,
             actor_label=SYSTEM,
