@@ -351,8 +351,10 @@ def hit_decide(*, user, hit: Hit, status: str, note: str = "") -> Hit:
         title = _("Your check: confirmed — the police will contact you")
     else:
         title = _("Your check: not confirmed")
+    # A late hit was "no hit" when the partner checked; its rejection is no news to them.
+    tell_checker = not (locked.kind == HitKind.LATE and status == HitStatus.REJECTED)
     notify(
-        recipients=[locked.checked_by],
+        recipients=[locked.checked_by] if tell_checker else [],
         kind="registry.hit.decided",
         title=title,
         url=reverse("registry:checks", kwargs={"code": partnership.code}),
@@ -365,8 +367,9 @@ def hit_decide(*, user, hit: Hit, status: str, note: str = "") -> Hit:
 # Escalate ------------------------------------------------------------------------------------------
 
 
-def _escalation_recipients(partnership_id: int) -> list:
-    """The partnership's coordinators and all its law-enforcement members."""
+def _escalation_recipients(partnership_id: int) -> tuple[list, list]:
+    """All law-enforcement members of the partnership (they may open the hit), and its other coordinators
+    (told that a hit waits, with a link to the registry's home page: the hit's page is not theirs to read)."""
     rows = (
         Membership.objects.filter(ACTIVE_MEMBERSHIP, partner__partnership_id=partnership_id)
         .filter(Q(role=Role.COORDINATOR) | _law_enforcement_members())
@@ -374,7 +377,14 @@ def _escalation_recipients(partnership_id: int) -> list:
         .select_related("user")
         .order_by("id")
     )
-    return [membership.user for membership in rows]
+    police = set(
+        Membership.objects.filter(ACTIVE_MEMBERSHIP, partner__partnership_id=partnership_id)
+        .filter(_law_enforcement_members())
+        .values_list("pk", flat=True)
+    )
+    law_enforcement = [m.user for m in rows if m.pk in police]
+    others = [m.user for m in rows if m.pk not in police and m.user not in law_enforcement]
+    return law_enforcement, others
 
 
 def _escalate_partnership(partnership: Partnership, hours: int, now) -> int:
@@ -393,7 +403,7 @@ def _escalate_partnership(partnership: Partnership, hours: int, now) -> int:
         if not due:
             return 0
         Hit.objects.filter(pk__in=[hit.pk for hit in due]).update(escalated_at=now)
-        recipients = _escalation_recipients(partnership.pk)
+        law_enforcement, coordinators = _escalation_recipients(partnership.pk)
         for hit in due:
             hit.escalated_at = now
             audit_record(
@@ -403,15 +413,23 @@ def _escalate_partnership(partnership: Partnership, hours: int, now) -> int:
                 partnership=partnership,
                 after={"reference": hit.alert.reference, "hours": hours},
             )
-            notify(
-                recipients=recipients,
-                kind="registry.hit.escalated",
-                title=_("Unhandled hit on %(reference)s for %(hours)s hours")
-                % {"reference": hit.alert.reference, "hours": hours},
-                url=hit_url(partnership, hit),
-                tlp=TLP.AMBER,
-                partnership=partnership,
-            )
+            title = ngettext(
+                "Unhandled hit on %(reference)s for %(hours)s hour",
+                "Unhandled hit on %(reference)s for %(hours)s hours",
+                hours,
+            ) % {"reference": hit.alert.reference, "hours": hours}
+            for recipients, url in (
+                (law_enforcement, hit_url(partnership, hit)),
+                (coordinators, reverse("registry:home", kwargs={"code": partnership.code})),
+            ):
+                notify(
+                    recipients=recipients,
+                    kind="registry.hit.escalated",
+                    title=title,
+                    url=url,
+                    tlp=TLP.AMBER,
+                    partnership=partnership,
+                )
         return len(due)
 
 

@@ -456,3 +456,43 @@ def test_an_alert_back_from_withdrawn_by_way_of_located_still_finds_its_overlap(
     services.alert_set_status(user=reg.police, alert=first, status="located")
     services.alert_set_status(user=reg.police, alert=first, status="active")
     assert Overlap.objects.count() == 1
+
+
+def test_a_rejected_late_hit_is_no_news_to_the_partner_a_confirmed_one_is(reg):
+    from safepact.notifications.models import Notification
+
+    check(reg, engine(7))  # no hit yet
+    alert = boat_alert(reg, identifiers=[engine(7)])
+    late = Hit.objects.get(alert=alert)
+    assert late.kind == "late"
+    services.hit_decide(user=reg.police, hit=late, status="rejected")
+    assert not Notification.objects.filter(recipient=reg.marina, kind="registry.hit.decided").exists()
+
+    check(reg, engine(8))
+    other = boat_alert(reg, identifiers=[engine(8)], case_reference="5000-K000008-26")
+    services.hit_decide(user=reg.police, hit=Hit.objects.get(alert=other), status="confirmed")
+    told = Notification.objects.get(recipient=reg.marina, kind="registry.hit.decided")
+    assert "confirmed" in told.title
+
+
+def test_coordinators_outside_law_enforcement_are_told_of_an_escalation_with_a_page_they_may_open(
+    reg, client
+):
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    from safepact.notifications.models import Notification
+    from safepact.partnerships.models import Membership
+
+    Membership.objects.filter(pk=reg.m_city.pk).update(role="coordinator")
+    boat_alert(reg, identifiers=[engine(9)])
+    check(reg, engine(9))
+    clock.advance(timedelta(hours=13))
+    assert services.escalate_due_hits() == 1
+    to_city = Notification.objects.get(recipient=reg.city, kind="registry.hit.escalated")
+    to_police = Notification.objects.get(recipient=reg.officer, kind="registry.hit.escalated")
+    assert to_city.url == reverse("registry:home", kwargs={"code": reg.partnership.code})
+    assert "/hits/" in to_police.url
+    client.force_login(reg.city)
+    assert client.get(to_city.url).status_code == 200
