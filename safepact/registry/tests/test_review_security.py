@@ -410,7 +410,7 @@ def test_a_batch_with_old_mac_line_ends_is_refused_not_a_server_error(reg):
         )
 
 
-@pytest.mark.xfail(reason="services/hits.py hit_decide: the checker of a late hit is told the decision")
+@pytest.mark.xfail(reason="services/hits.py hit_decide: the checker of a confirmed late hit is told of it")
 def test_the_checker_of_a_late_hit_is_not_told_of_it(reg):
     from safepact.notifications.models import Notification
     from safepact.registry.models import Hit
