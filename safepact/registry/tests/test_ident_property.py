@@ -246,7 +246,8 @@ def spellings(draw, case):
     out = [draw(st.sampled_from(case.prefixes))]
     # A German plate: one separator between district and letters (any kind will do), none elsewhere
     # among the letters (that would make the district ambiguous: refused, see below).
-    letters_end = len(case.canonical.rstrip(DIGITS + "EH")) if "-" in case.canonical else -1
+    first_digit = next((i for i, c in enumerate(case.canonical) if c in DIGITS), -1)
+    letters_end = first_digit if "-" in case.canonical else -1
     for index, char in enumerate(case.canonical):
         if char == "-":
             out.append(draw(st.sampled_from([" ", "-", " - ", "\u2013"])))
