@@ -14,6 +14,11 @@ def organisation_memberships(*, user) -> QuerySet[OrganisationMembership]:
     return OrganisationMembership.objects.filter(user=user).select_related("organisation")
 
 
+def law_enforcement_officers() -> QuerySet[OrganisationMembership]:
+    """Organisation memberships that platform staff flagged as law-enforcement officers (set in the admin)."""
+    return OrganisationMembership.objects.filter(is_law_enforcement_officer=True)
+
+
 def is_law_enforcement(*, user) -> bool:
     return OrganisationMembership.objects.filter(user=user, is_law_enforcement_officer=True).exists()
 

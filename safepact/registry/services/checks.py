@@ -891,6 +891,16 @@ def _inspect_upload(file) -> _Upload:
         if not newlines and len(head) <= HEADER_MAX:
             head += chunk[: HEADER_MAX + 1 - len(head)]
         newlines += chunk.count(b"\n")
+        # Rows end with LF or CR LF: a lone CR (old Mac files) would end rows the count above does not see.
+        lone = chunk.count(b"\r") - chunk.count(b"\r\n") - (1 if chunk.endswith(b"\r") else 0)
+        if last == b"\r" and not chunk.startswith(b"\n"):
+            lone += 1
+        if lone > 0:
+            raise _file_error(
+                _(
+                    "The lines of this file end with CR alone (an old Mac format): save it with Windows or Unix line ends."
+                )
+            )
         last = chunk[-1:]
     try:
         decoder.decode(b"", final=True)

@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -44,7 +44,14 @@ WRITE_ROLES = (Role.COORDINATOR, Role.MEMBER)
 
 
 def _law_enforcement_members() -> Q:
-    return Q(role__in=WRITE_ROLES, partner__organisation__kind=permissions.LAW_ENFORCEMENT)
+    """Members with the write role of a law-enforcement partner whom platform staff flagged as officers
+    (the same rule as ``permissions.is_law_enforcement``: the organisation's kind alone is no proof)."""
+    from safepact.accounts.selectors import law_enforcement_officers
+
+    officer = law_enforcement_officers().filter(
+        user_id=OuterRef("user_id"), organisation_id=OuterRef("partner__organisation_id")
+    )
+    return Q(Exists(officer), role__in=WRITE_ROLES, partner__organisation__kind=permissions.LAW_ENFORCEMENT)
 
 
 def unit_members(partner_ids) -> dict[int, list]:
@@ -351,8 +358,8 @@ def hit_decide(*, user, hit: Hit, status: str, note: str = "") -> Hit:
         title = _("Your check: confirmed — the police will contact you")
     else:
         title = _("Your check: not confirmed")
-    # A late hit was "no hit" when the partner checked; its rejection is no news to them.
-    tell_checker = not (locked.kind == HitKind.LATE and status == HitStatus.REJECTED)
+    # A late hit was "no hit" when the partner checked: telling them now, either way, would tip them off.
+    tell_checker = locked.kind == HitKind.LIVE
     notify(
         recipients=[locked.checked_by] if tell_checker else [],
         kind="registry.hit.decided",
@@ -418,18 +425,29 @@ def _escalate_partnership(partnership: Partnership, hours: int, now) -> int:
                 "Unhandled hit on %(reference)s for %(hours)s hours",
                 hours,
             ) % {"reference": hit.alert.reference, "hours": hours}
-            for recipients, url in (
-                (law_enforcement, hit_url(partnership, hit)),
-                (coordinators, reverse("registry:home", kwargs={"code": partnership.code})),
-            ):
-                notify(
-                    recipients=recipients,
-                    kind="registry.hit.escalated",
-                    title=title,
-                    url=url,
-                    tlp=TLP.AMBER,
-                    partnership=partnership,
+            notify(
+                recipients=law_enforcement,
+                kind="registry.hit.escalated",
+                title=title,
+                url=hit_url(partnership, hit),
+                tlp=TLP.AMBER,
+                partnership=partnership,
+            )
+            # Coordinators outside law enforcement learn only that a hit waits (no reference: it is not
+            # theirs to read), with a link to the registry's home page.
+            notify(
+                recipients=coordinators,
+                kind="registry.hit.escalated",
+                title=ngettext(
+                    "A hit in the registry has waited for the police unit for more than %(hours)s hour",
+                    "A hit in the registry has waited for the police unit for more than %(hours)s hours",
+                    hours,
                 )
+                % {"hours": hours},
+                url=reverse("registry:home", kwargs={"code": partnership.code}),
+                tlp=TLP.AMBER,
+                partnership=partnership,
+            )
         return len(due)
 
 

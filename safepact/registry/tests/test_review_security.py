@@ -377,7 +377,6 @@ def test_an_imported_text_with_a_nul_character_is_a_rejected_line(reg):
 # trail): these fail today and pass once the fix proposed in the review report is in.
 
 
-@pytest.mark.xfail(reason="services/checks.py: rows are counted by \\n, the csv reader also ends rows at \\r")
 def test_a_batch_cannot_check_more_rows_than_it_reserved(reg):
     body = b"kind,value\n" + b"".join(b"hin,SE-ABC%05dD404\r" % n for n in range(500)) + b"\n"
     try:
@@ -397,9 +396,6 @@ def test_a_batch_cannot_check_more_rows_than_it_reserved(reg):
     assert Check.objects.filter(batch=batch).count() <= reserved
 
 
-@pytest.mark.xfail(
-    reason="services/checks.py _header: csv.Error on a lone \\r is not turned into a file error"
-)
 def test_a_batch_with_old_mac_line_ends_is_refused_not_a_server_error(reg):
     with pytest.raises(ValidationError):
         services.batch_create(
@@ -410,7 +406,6 @@ def test_a_batch_with_old_mac_line_ends_is_refused_not_a_server_error(reg):
         )
 
 
-@pytest.mark.xfail(reason="services/hits.py hit_decide: the checker of a confirmed late hit is told of it")
 def test_the_checker_of_a_late_hit_is_not_told_of_it(reg):
     from safepact.notifications.models import Notification
     from safepact.registry.models import Hit
