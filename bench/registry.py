@@ -1191,7 +1191,7 @@ def main() -> None:
     parser.add_argument("--http", type=int, default=4_000, help="HTTP requests per endpoint (0: skip HTTP)")
     parser.add_argument("--searches", type=int, default=5, help="close-identifier searches (0: skip)")
     parser.add_argument(
-        "--http-rate", type=float, default=100, help="requests/s of the paced HTTP rounds (0: skip them)"
+        "--http-rate", type=float, default=50, help="requests/s of the paced HTTP rounds (0: skip them)"
     )
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients")
     parser.add_argument(
