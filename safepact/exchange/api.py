@@ -79,6 +79,7 @@ from safepact.exchange.schemas import (
     VersionIn,
     VersionOut,
 )
+from safepact.lib.api_errors import patch_changes, state_conflicts
 from safepact.lib.pagination import LimitOffsetPagination
 from safepact.lib.tlp import TLP
 from safepact.partnerships.models import MembershipStatus, PartnerStatus
@@ -103,19 +104,6 @@ BoxValue = Literal["all", "sent", "received", "mine"]
 SearchKindValue = Literal["post", "document", "request"]
 Art30Format = Literal["json", "csv", "pdf"]
 SEARCH_MAX = search.MAX_LIMIT
-
-
-@contextmanager
-def _state():
-    """A service's refusal because of the object's state (a ``ValidationError`` on ``status`` alone: the
-    request was sent already, the assessment is not submitted) answers 409 ``conflict``; other validation
-    errors stay 422 naming their field."""
-    try:
-        yield
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict") and set(exc.error_dict) == {"status"}:
-            raise HttpError(409, " ".join(exc.messages)) from exc
-        raise
 
 
 @contextmanager
@@ -247,15 +235,6 @@ def _label_change(user, item, payload: LabelIn):
     )
 
 
-def _changes(payload, *required: str) -> dict:
-    """The fields a PATCH sent; ``null`` is no value for the ``required`` ones (422 naming the field)."""
-    changes = payload.dict(exclude_unset=True)
-    for name in required:
-        if name in changes and changes[name] is None:
-            raise ValidationError({name: _("This field cannot be empty.")})
-    return changes
-
-
 # Posts ------------------------------------------------------------------------------------------------
 
 
@@ -358,7 +337,7 @@ def post_edit(request, code: UUID, post_code: UUID, payload: PostPatch):
     user = request.auth
     get_partnership_for_user(user, code, write=True)
     post = selectors.get_post_for_user(user, code, post_code, write=True)
-    services.post_update(actor=user, post=post, **_changes(payload, "kind", "title", "body"))
+    services.post_update(actor=user, post=post, **patch_changes(payload, "kind", "title", "body"))
     return _post(user, code, post_code)
 
 
@@ -529,7 +508,7 @@ def document_edit(request, code: UUID, document_code: UUID, payload: DocumentPat
     user = request.auth
     get_partnership_for_user(user, code, write=True)
     document = selectors.get_document_for_user(user, code, document_code, write=True)
-    changes = _changes(payload, "title")
+    changes = patch_changes(payload, "title")
     if changes.get("description", "") is None:
         changes["description"] = ""
     services.document_update(actor=user, document=document, **changes)
@@ -666,12 +645,12 @@ def request_detail(request, code: UUID, request_code: UUID):
 def request_edit(request, code: UUID, request_code: UUID, payload: RequestPatch):
     user = request.auth
     item = _writable_request(user, code, request_code)
-    changes = _changes(payload, *RequestPatch.model_fields)
+    changes = patch_changes(payload, *RequestPatch.model_fields)
     if "recipient_partners" in changes:
         changes["recipient_partners"] = _partners(
             user, item.partnership, changes["recipient_partners"], "recipient_partners"
         )
-    with _state():
+    with state_conflicts():
         services.request_update(actor=user, request=item, **changes)
     return _request(user, code, request_code)
 
@@ -684,7 +663,7 @@ def request_edit(request, code: UUID, request_code: UUID, payload: RequestPatch)
 def request_label(request, code: UUID, request_code: UUID, payload: LabelIn):
     user = request.auth
     item = _writable_request(user, code, request_code)
-    with _state():
+    with state_conflicts():
         _label_change(user, item, payload)
     return _request(user, code, request_code)
 
@@ -702,7 +681,7 @@ def request_label(request, code: UUID, request_code: UUID, payload: LabelIn):
 def request_submit(request, code: UUID, request_code: UUID):
     user = request.auth
     item = _writable_request(user, code, request_code)
-    with _state():
+    with state_conflicts():
         services.request_submit(actor=user, request=item)
     return _request(user, code, request_code)
 
@@ -723,7 +702,7 @@ def _answer(user, request, answer):
 def request_answer(request, code: UUID, request_code: UUID, payload: AnswerIn):
     user = request.auth
     item = _writable_request(user, code, request_code)
-    with _state():
+    with state_conflicts():
         answer = services.request_answer(actor=user, request=item, text=payload.text, tlp=payload.tlp)
     return Status(201, _answer(user, item, answer))
 
@@ -736,7 +715,7 @@ def request_answer(request, code: UUID, request_code: UUID, payload: AnswerIn):
 def request_decline(request, code: UUID, request_code: UUID, payload: DeclineIn):
     user = request.auth
     item = _writable_request(user, code, request_code)
-    with _state():
+    with state_conflicts():
         answer = services.request_decline(actor=user, request=item, reason=payload.reason)
     return Status(201, _answer(user, item, answer))
 
@@ -749,7 +728,7 @@ def request_decline(request, code: UUID, request_code: UUID, payload: DeclineIn)
 def request_close(request, code: UUID, request_code: UUID):
     user = request.auth
     item = _writable_request(user, code, request_code)
-    with _state():
+    with state_conflicts():
         services.request_close(actor=user, request=item)
     return _request(user, code, request_code)
 
@@ -836,7 +815,7 @@ def assessment_answer(
 ):
     user = request.auth
     assessment = _draft_assessment(user, code, assessment_code)
-    with _state():
+    with state_conflicts():
         services.assessment_answer_set(
             actor=user,
             assessment=assessment,
@@ -856,7 +835,7 @@ def assessment_answer(
 def assessment_submit(request, code: UUID, assessment_code: UUID):
     user = request.auth
     assessment = _draft_assessment(user, code, assessment_code)
-    with _state():
+    with state_conflicts():
         services.assessment_submit(actor=user, assessment=assessment)
     return _assessment(user, code, assessment_code)
 
@@ -874,7 +853,7 @@ def assessment_decision(request, code: UUID, assessment_code: UUID, payload: Dec
     user = request.auth
     get_partnership_for_user(user, code, manage=True)
     assessment = selectors.get_assessment_for_user(user, code, assessment_code)
-    with _state():
+    with state_conflicts():
         services.assessment_decide(
             actor=user,
             assessment=assessment,
@@ -956,7 +935,7 @@ def flow_edit(request, code: UUID, flow_code: UUID, payload: FlowPatch):
     user = request.auth
     partnership = get_partnership_for_user(user, code, manage=True)
     flow = selectors.get_flow_for_user(user, code, flow_code)
-    changes = _changes(payload, *FlowPatch.model_fields)
+    changes = patch_changes(payload, *FlowPatch.model_fields)
     status = changes.pop("status", None)
     if flow.status == FlowStatus.ENDED and (changes or status == FlowStatus.ACTIVE):
         raise HttpError(409, _("This data flow has ended: it can no longer be changed."))
@@ -966,7 +945,7 @@ def flow_edit(request, code: UUID, flow_code: UUID, payload: FlowPatch):
         changes["assessment"] = _flow_assessment(user, partnership, changes["assessment"])
     if "agreement" in changes:
         changes["agreement_code"] = changes.pop("agreement")
-    with _state(), _fields_named(agreement_code="agreement"), transaction.atomic():
+    with state_conflicts(), _fields_named(agreement_code="agreement"), transaction.atomic():
         if changes:
             services.flow_update(actor=user, flow=flow, **changes)
         if status == FlowStatus.ENDED and flow.status != FlowStatus.ENDED:

@@ -17,7 +17,6 @@ Paths nest under ``/partnerships/{code}/registry``; objects are named by their `
 """
 
 import math
-from contextlib import contextmanager
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -29,6 +28,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from safepact.accounts.schemas import with_errors
+from safepact.lib.api_errors import patch_changes, state_conflicts
 from safepact.lib.pagination import LimitOffsetPagination
 from safepact.partnerships.selectors import get_partnership_for_user
 from safepact.registry import permissions, selectors, services
@@ -80,33 +80,11 @@ HIT = R + "/hits/{hit_code}"
 OVERLAP = R + "/overlaps/{overlap_code}"
 
 
-@contextmanager
-def _state():
-    """A service's refusal because of the object's state (a ``ValidationError`` on ``status`` alone: the hit
-    is decided already, the overlap resolved) answers 409 ``conflict``; other validation errors stay 422
-    naming their field."""
-    try:
-        yield
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict") and set(exc.error_dict) == {"status"}:
-            raise HttpError(409, " ".join(exc.messages)) from exc
-        raise
-
-
 def _rate_limited(exc) -> JsonResponse:
     """429 ``rate_limited`` with ``Retry-After`` (whole seconds, at least 1)."""
     response = JsonResponse({"detail": str(exc), "code": "rate_limited"}, status=429)
     response["Retry-After"] = str(max(1, math.ceil(exc.retry_after or 1)))
     return response
-
-
-def _changes(payload, *required: str) -> dict:
-    """The fields a PATCH sent; ``null`` is no value for the ``required`` ones (422 naming the field)."""
-    changes = payload.dict(exclude_unset=True)
-    for name in required:
-        if name in changes and changes[name] is None:
-            raise ValidationError({name: _("This field cannot be empty.")})
-    return changes
 
 
 def _checker(user, code):
@@ -435,9 +413,9 @@ def alert_detail(request, code: UUID, alert_code: UUID):
 def alert_edit(request, code: UUID, alert_code: UUID, payload: AlertPatch):
     user = request.auth
     partnership, alert = _own_alert(user, code, alert_code)
-    changes = _changes(payload, *AlertPatch.model_fields)
+    changes = patch_changes(payload, *AlertPatch.model_fields)
     if changes:
-        with _state():
+        with state_conflicts():
             services.alert_update(user=user, alert=alert, **changes)
     return _alert(user, partnership, alert_code)
 
@@ -450,7 +428,7 @@ def alert_edit(request, code: UUID, alert_code: UUID, payload: AlertPatch):
 def alert_status(request, code: UUID, alert_code: UUID, payload: AlertStatusIn):
     user = request.auth
     partnership, alert = _own_alert(user, code, alert_code)
-    with _state():
+    with state_conflicts():
         services.alert_set_status(user=user, alert=alert, status=payload.status, reason=payload.reason)
     return _alert(user, partnership, alert_code)
 
@@ -463,7 +441,7 @@ def alert_status(request, code: UUID, alert_code: UUID, payload: AlertStatusIn):
 def identifier_new(request, code: UUID, alert_code: UUID, payload: IdentifierIn):
     user = request.auth
     _partnership, alert = _own_alert(user, code, alert_code)
-    with _state():
+    with state_conflicts():
         identifier = services.identifier_add(
             user=user,
             alert=alert,
@@ -550,7 +528,7 @@ def hit_decision(request, code: UUID, hit_code: UUID, payload: HitDecisionIn):
     permissions.ensure(
         permissions.can_decide_hit(membership, hit), _("Only members of the owning unit may decide this hit.")
     )
-    with _state():
+    with state_conflicts():
         services.hit_decide(user=user, hit=hit, status=payload.status, note=payload.note)
     return _hit(user, partnership, hit_code)
 
@@ -584,7 +562,7 @@ def overlap_resolution(request, code: UUID, overlap_code: UUID, payload: Overlap
         permissions.can_resolve_overlap(membership, overlap),
         _("Only members of a unit owning one of the alerts may resolve this overlap."),
     )
-    with _state():
+    with state_conflicts():
         overlap = services.overlap_resolve(user=user, overlap=overlap, status=payload.status)
     return _overlaps(Overlap.objects.filter(pk=overlap.pk)).get()
 
