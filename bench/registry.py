@@ -918,6 +918,88 @@ def batch_checks(people, items) -> dict:
     }
 
 
+def prefill_log(people, rows: int) -> tuple[int, float]:
+    """Fill the check log up to ``rows`` rows spread over the last 89 days, as a registry in use holds
+    (90 days' retention): keys of objects at the far end of the numbering (never loaded, never checked by
+    the run), written by ``executemany`` (not measured). A batch's log insert goes into the key index, whose
+    size is what it pays for. Returns (rows added, seconds)."""
+    from datetime import timedelta
+
+    from django.db import connection, transaction
+
+    from safepact.lib import clock
+    from safepact.registry.models import Check, check_week
+
+    have = count_checks()
+    if have >= rows:
+        return 0, 0.0
+    t0 = time.perf_counter()
+    q = connection.ops.quote_name
+    columns = [
+        "partnership_id", "user_id", "organisation_id", "kind", "key", "context", "checked_at", "week", "hit"
+    ]  # fmt: skip
+    insert = (
+        f"INSERT INTO {q(Check._meta.db_table)} ({', '.join(q(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    now = clock.now()
+    org = people.m_marina.partner.organisation_id
+    need, added, i = rows - have, 0, max_objects() - 1
+    while added < need:
+        batch = []
+        while len(batch) < 50_000 and added + len(batch) < need:
+            _category, items = object_identifiers(i)
+            for item in items[: need - added - len(batch)]:
+                kind, key = parsed_key(item)
+                when = now - timedelta(seconds=(i * 7919) % (89 * 86400))
+                stamp = connection.ops.adapt_datetimefield_value(when)
+                week = check_week(when)
+                batch.append(
+                    (people.partnership.pk, people.marina.pk, org, kind, key, "purchase", stamp, week, False)
+                )
+            i -= 1
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(insert, batch)
+        added += len(batch)
+    return added, time.perf_counter() - t0
+
+
+def batch_file(people, items) -> dict:
+    """A batch as a partner sends it: a CSV file uploaded (``batch_create``) and checked by the task's body
+    (``batch_run``: read, parse, check, log, progress committed every ``BATCH_CHUNK`` rows)."""
+    import csv
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from safepact.registry import services
+    from safepact.registry.models import BatchCheck
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["kind", "value", "manufacturer", "country", "document_type"])
+    for _hit, item in items:
+        writer.writerow([item["kind"], item["value"], item.get("manufacturer", ""), item.get("country", ""),
+                         item.get("document_type", "")])  # fmt: skip
+    upload = SimpleUploadedFile("stock.csv", out.getvalue().encode(), content_type="text/csv")
+    batch = services.batch_create(
+        user=people.marina, membership=people.m_marina, file=upload, context="purchase"
+    )
+    gc.collect()
+    t0 = time.perf_counter()
+    result = services.batch_run(batch_id=batch.pk)
+    seconds = time.perf_counter() - t0
+    batch = BatchCheck.objects.get(pk=batch.pk)
+    return {"seconds": seconds, "status": result["status"], "processed": batch.processed, "hits": batch.hits,
+            "expected": sum(1 for hit, _item in items if hit)}  # fmt: skip
+
+
+def _batch_chunk() -> int:
+    from safepact.registry.services import checks
+
+    return checks.BATCH_CHUNK
+
+
 def close_searches(people, n_objects: int, count: int) -> dict:
     """``close_identifier_search`` (law enforcement) for VINs one character off a stored one, against reading
     the same candidate rows (same kind, about the same length) with raw SQL and comparing nothing."""
@@ -1187,6 +1269,13 @@ def main() -> None:
         "--checks", type=int, default=20_000, help="single checks (service and baseline each)"
     )
     parser.add_argument("--batch", type=int, default=100_000, help="identifiers in the batch check")
+    parser.add_argument(
+        "--log-rows", type=int, default=2_000_000,
+        help="check log rows before measuring (90 days of checks; 0: an empty log)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--batch-file", type=int, default=1, help="1: also check the batch as an uploaded file"
+    )
     parser.add_argument("--hit-rate", type=float, default=0.01, help="share of checks that hit")
     parser.add_argument("--http", type=int, default=4_000, help="HTTP requests per endpoint (0: skip HTTP)")
     parser.add_argument("--searches", type=int, default=5, help="close-identifier searches (0: skip)")
@@ -1239,9 +1328,10 @@ def run(args, db: Database, workdir: Path) -> None:
     started = time.perf_counter()
     n = args.objects
     warm = max(args.clients * 10, 100)
-    misses = args.checks + 200 + 2 * args.batch + args.http + warm
-    if n + misses > max_objects():
-        raise SystemExit(f"at most {max_objects() - misses:,} objects")
+    misses = args.checks + 200 + 3 * args.batch + args.http + warm
+    room = max_objects() - args.log_rows  # the prefilled log takes objects from the top (up to 2 keys each)
+    if n + misses > room:
+        raise SystemExit(f"at most {room - misses:,} objects")
     people = People()
     table = Table()
     loads = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -1303,6 +1393,14 @@ def run(args, db: Database, workdir: Path) -> None:
         nonlocal next_miss
         first, next_miss = next_miss, next_miss + count
         return first
+
+    # The check log a registry in use holds (90 days of checks), before anything is measured.
+    if args.log_rows:
+        added, seconds = prefill_log(people, args.log_rows)
+        print(
+            f"  check log: {count_checks():,} rows (added {added:,} in {seconds:,.0f} s, not measured)",
+            flush=True,
+        )
 
     # 2. Single checks.
     warmup = check_items(200, args.hit_rate, n, take(200), salt=102)
@@ -1369,6 +1467,22 @@ def run(args, db: Database, workdir: Path) -> None:
             )
         if batch["logged"] != batch["n"]:
             print(f"  CHECK: {batch['logged']:,} checks logged for {batch['n']:,}")
+
+    # The same through a file, as the task checks an upload (parse and progress included).
+    if args.batch_file:
+        file_items = check_items(args.batch, args.hit_rate, n, take(args.batch), salt=105)
+        run_ = batch_file(people, file_items)
+        print(
+            f"  batch file of {args.batch:,} lines done ({time.perf_counter() - started:,.0f} s so far)",
+            flush=True,
+        )
+        table.row(
+            f"batch file of {args.batch:,} lines ({run_['hits']:,} hits) through batch_run (read, parse, check, "
+            f"log, progress every {_batch_chunk():,} rows)",
+            f"{fmt_rate(args.batch, run_['seconds'])} ({run_['seconds']:.2f} s)",
+        )
+        if run_["status"] != "done" or run_["processed"] != args.batch or run_["hits"] != run_["expected"]:
+            print(f"  CHECK: batch file {run_}")
 
     logged = count_checks()
     from safepact.registry.models import Check

@@ -1,6 +1,7 @@
 """Writing the audit trail. ``audit_record`` must be called inside the caller's transaction."""
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -12,6 +13,24 @@ from safepact.audit.models import AuditEvent
 from safepact.lib import clock
 
 PLATFORM_CHAIN = "platform"
+
+#: How the trail labels a target of a model (``app_label.model`` → function of the object), where
+#: ``str(target)`` would say more than every reader of the chain may read (a registry identifier's value,
+#: the name of a file someone uploaded). Apps add theirs with ``register_target_labels`` (AppConfig.ready).
+TARGET_LABELS: dict[str, Callable[[Any], str]] = {}
+
+
+def register_target_labels(labels: dict[str, Callable[[Any], str]]) -> None:
+    TARGET_LABELS.update(labels)
+
+
+def target_label_of(target) -> str:
+    """The label an event about ``target`` carries when its caller gives none: the model's registered
+    label function, else ``str(target)``."""
+    if target is None:
+        return ""
+    label = TARGET_LABELS.get(target._meta.label_lower, str)
+    return str(label(target))
 
 
 def _plain(value: Any) -> Any:
@@ -43,6 +62,7 @@ def _event(
     reason: str = "",
     ip: str | None = None,
     actor_label: str = "",
+    target_label: str | None = None,
 ) -> AuditEvent:
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     event = AuditEvent(
@@ -55,7 +75,7 @@ def _event(
         partnership_code=partnership_code,
         target_type=target._meta.label_lower if target is not None else "",
         target_code=str(getattr(target, "code", getattr(target, "pk", ""))) if target is not None else "",
-        target_label=str(target)[:300] if target is not None else "",
+        target_label=(target_label_of(target) if target_label is None else target_label)[:300],
         before=_plain(before),
         after=_plain(after),
         reason=reason,
@@ -84,8 +104,12 @@ def audit_record(
     reason: str = "",
     ip: str | None = None,
     actor_label: str = "",
+    target_label: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the trail of ``partnership`` (or the platform trail)."""
+    """Append one event to the trail of ``partnership`` (or the platform trail).
+
+    ``target_label`` names the target in the trail; without it the label is ``target_label_of(target)``
+    (a registered label function of the target's model, else ``str(target)``)."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it records")
     partnership_code = str(partnership.code) if partnership is not None else ""
@@ -105,6 +129,7 @@ def audit_record(
         reason=reason,
         ip=ip,
         actor_label=actor_label,
+        target_label=target_label,
     )
     event.save(force_insert=True)
     return event

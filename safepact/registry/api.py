@@ -429,7 +429,8 @@ def alert_status(request, code: UUID, alert_code: UUID, payload: AlertStatusIn):
     user = request.auth
     partnership, alert = _own_alert(user, code, alert_code)
     with state_conflicts():
-        services.alert_set_status(user=user, alert=alert, status=payload.status, reason=payload.reason)
+        # payload.reason is accepted for compatibility and not kept (the audit trail carries references only).
+        services.alert_set_status(user=user, alert=alert, status=payload.status)
     return _alert(user, partnership, alert_code)
 
 
@@ -460,13 +461,15 @@ def identifier_new(request, code: UUID, alert_code: UUID, payload: IdentifierIn)
     summary="Remove an identifier from an alert (members of the owning unit); the last one cannot go",
 )
 def identifier_delete(request, code: UUID, alert_code: UUID, identifier_code: UUID, reason: str = ""):
+    """``reason`` is accepted for compatibility and not kept: the audit trail, read by every coordinator of
+    the partnership, records the removal with the alert's reference and the identifier's kind only."""
     user = request.auth
     _partnership, alert = _own_alert(user, code, alert_code)
     identifier = alert.identifiers.filter(code=identifier_code).first()
     if identifier is None:
         raise Http404(_("Not found."))
     try:
-        services.identifier_remove(user=user, identifier=identifier, reason=reason)
+        services.identifier_remove(user=user, identifier=identifier)
     except ValidationError as exc:
         # The last identifier of an alert cannot go: the alert's state, not the request, is in the way.
         if hasattr(exc, "error_dict") and set(exc.error_dict) == {"identifier"}:

@@ -251,12 +251,7 @@ class RegistryDemo:
         alert = Alert.objects.filter(partnership=self.partnership(), case_reference=YAMAHA).first()
         if alert is None or alert.status != AlertStatus.ACTIVE:
             return
-        services.alert_set_status(
-            user=self.demo.user("anders"),
-            alert=alert,
-            status=AlertStatus.LOCATED,
-            reason="Recovered by Team Water in Tholen (see the information request in the exchange).",
-        )
+        services.alert_set_status(user=self.demo.user("anders"), alert=alert, status=AlertStatus.LOCATED)
 
     def evinrude(self) -> None:
         self.create(

@@ -250,22 +250,12 @@ class AlertStatusForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=500,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Recorded in the audit trail."),
-    )
+    # No reason to type: the audit trail is read by coordinators outside law enforcement and records the
+    # change with references only (decision 0007); a reason typed by the unit would be case data.
 
 
 class IdentifierRemoveForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for removing it"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Recorded in the audit trail, for example “typing error”."),
-    )
+    """Only the confirmation: the audit trail records the removal with references only (no reason)."""
 
 
 # Hits and overlaps ----------------------------------------------------------------------------------------

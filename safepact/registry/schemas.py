@@ -325,7 +325,11 @@ class AlertStatusIn(InputSchema):
     status: SettableStatusValue = Field(  # type: ignore[valid-type]
         description="located or withdrawn; active again (before the expiry date). Alerts expire by themselves."
     )
-    reason: text(500) = ""  # type: ignore[valid-type]
+    reason: text(500) = Field(  # type: ignore[valid-type]
+        "",
+        description="Accepted for compatibility and not kept: the audit trail, read by every coordinator, "
+        "records the change with the reference and the statuses only.",
+    )
 
 
 # Hits and overlaps ------------------------------------------------------------------------------------

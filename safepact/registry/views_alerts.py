@@ -352,10 +352,7 @@ def alert_status(request, code, alert):
         if form.is_valid():
             try:
                 item = services.alert_set_status(
-                    user=request.user,
-                    alert=item,
-                    status=form.cleaned_data["status"],
-                    reason=form.cleaned_data["reason"],
+                    user=request.user, alert=item, status=form.cleaned_data["status"]
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
@@ -428,9 +425,7 @@ def identifier_delete(request, code, identifier):
     if posted:
         if form.is_valid():
             try:
-                services.identifier_remove(
-                    user=request.user, identifier=item, reason=form.cleaned_data["reason"]
-                )
+                services.identifier_remove(user=request.user, identifier=item)
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:

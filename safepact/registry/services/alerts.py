@@ -3,9 +3,13 @@
 Only law-enforcement members create alerts, and only members of the owning unit change them (``permissions``).
 Every service is keyword-only and atomic, re-checks the actor's scope inside its transaction (404 for
 outsiders, 403 without the role), refuses bad input with a ``ValidationError`` naming the field before
-anything is stored, and writes an audit event in the same transaction. The audit trail is read by the
-partnership's coordinators and may hold an alert's details; notifications carry only the partnership's
-references (``REG-2026-000042``), never descriptions, case references or identifier values.
+anything is stored, and writes an audit event in the same transaction. The audit trail is read and
+exported whole by every coordinator of the partnership, also those who are no police officers, so its
+events carry references only (``REG-2026-000042``, status, category, action, expiry date, owning unit,
+identifier kinds, counts; their targets are labelled by ``registry.audit_labels``), as notifications do:
+never descriptions, case references, legal bases, jurisdictions, notes for the partner, identifier values
+or keys, or reasons typed with a change. Those stay on the registry's own pages, which only law
+enforcement opens.
 
 Adding identifiers (a new alert, ``identifier_add``, an import) runs ``detect_overlaps`` (another alert of
 the partnership with the same identifier: both owning units are told) and ``detect_late_hits`` (checks of the
@@ -38,6 +42,7 @@ from safepact.partnerships.models import Partnership
 from safepact.partnerships.selectors import get_partnership_for_user
 from safepact.registry import identifiers as ids
 from safepact.registry import permissions
+from safepact.registry.audit_labels import identifier_label
 from safepact.registry.models import (
     Alert,
     AlertStatus,
@@ -51,6 +56,7 @@ from safepact.registry.models import (
     Overlap,
     OverlapStatus,
     RegistrySettings,
+    check_weeks,
 )
 from safepact.registry.selectors.alerts import settings_for
 from safepact.registry.services.hits import hit_create, hit_url, unit_members
@@ -72,7 +78,6 @@ __all__ = [
 
 CHUNK = 500
 MAX_IDENTIFIERS = 50
-REASON_MAX = 1000
 ESCALATION_RANGE = (1, 168)
 ALERT_DAYS_RANGE = (1, 7300)
 SYSTEM_LABEL = "SafePact (registry)"
@@ -87,6 +92,9 @@ ALERT_FIELDS = (
     "action_note",
     "expires_on",
 )
+#: Alert fields whose values an audit event may carry (fixed choices and the expiry date); a change of any
+#: other field (what the unit typed, and the jurisdiction) is recorded by the field's name alone.
+AUDITED_VALUES = ("category", "action", "expires_on")
 #: Statuses a person sets; ``expired`` is set only by the daily job.
 SETTABLE_STATUSES = (AlertStatus.ACTIVE, AlertStatus.LOCATED, AlertStatus.WITHDRAWN)
 
@@ -437,8 +445,8 @@ def alert_create(
         after={
             "reference": alert.reference,
             "category": alert.category,
+            "status": alert.status,
             "owner": membership.partner.organisation.name,
-            "jurisdiction": alert.jurisdiction,
             "expires_on": alert.expires_on.isoformat(),
             "action": alert.action,
             "identifiers": [identifier.kind for identifier in created],
@@ -451,7 +459,8 @@ def alert_create(
 
 @transaction.atomic
 def alert_update(*, user, alert: Alert, **fields) -> Alert:
-    """Change an alert's details (owning unit only); records the changed fields."""
+    """Change an alert's details (owning unit only). The audit event names the changed fields, with the old
+    and new values of ``AUDITED_VALUES`` only."""
     errors = {name: _("This field cannot be changed here.") for name in fields if name not in ALERT_FIELDS}
     if errors:
         raise ValidationError(errors)
@@ -466,13 +475,19 @@ def alert_update(*, user, alert: Alert, **fields) -> Alert:
     if after != before:
         locked.updated_at = clock.now()
         locked.save(update_fields=[*cleaned, "updated_at"])
-        audit_record_changes(
+        changed = [name for name in ALERT_FIELDS if before[name] != after[name]]
+        shown = [name for name in changed if name in AUDITED_VALUES]
+        audit_record(
             actor=user,
             action="registry.alert.updated",
             target=locked,
             partnership=partnership,
-            before=before,
-            after=after,
+            before={name: before[name] for name in shown} or None,
+            after={
+                "reference": locked.reference,
+                "changed": changed,
+                **{name: after[name] for name in shown},
+            },
         )
     return locked
 
@@ -480,7 +495,8 @@ def alert_update(*, user, alert: Alert, **fields) -> Alert:
 @transaction.atomic
 def alert_set_status(*, user, alert: Alert, status: str, reason: str = "") -> Alert:
     """Mark an alert located or withdrawn, or active again (only while its expiry date has not passed).
-    ``expired`` is set by the daily job alone."""
+    ``expired`` is set by the daily job alone. ``reason`` is accepted for compatibility and not kept: the
+    audit event carries the reference and the two statuses only (a reason typed by the unit is case data)."""
     partnership, _membership, locked = _lock_alert(user, alert)
     if status == AlertStatus.EXPIRED:
         raise ValidationError({"status": _("Alerts expire by themselves on their expiry date.")})
@@ -492,10 +508,6 @@ def alert_set_status(*, user, alert: Alert, status: str, reason: str = "") -> Al
         raise ValidationError(
             {"status": _("The expiry date has passed: set a new expiry date before making the alert active.")}
         )
-    errors: dict = {}
-    reason = _text(errors, "reason", reason, required=False, limit=REASON_MAX)
-    if errors:
-        raise ValidationError(errors)
     before = locked.status
     locked.status = status
     locked.status_changed_at = locked.updated_at = clock.now()
@@ -506,8 +518,7 @@ def alert_set_status(*, user, alert: Alert, status: str, reason: str = "") -> Al
         target=locked,
         partnership=partnership,
         before={"status": before},
-        after={"status": status},
-        reason=reason,
+        after={"status": status, "reference": locked.reference},
     )
     if before == AlertStatus.WITHDRAWN or status == AlertStatus.ACTIVE:
         current = list(locked.identifiers.all())
@@ -555,7 +566,8 @@ def identifier_add(
         action="registry.identifier.added",
         target=identifier,
         partnership=partnership,
-        after={"reference": locked.reference, "kind": identifier.kind, "key": identifier.key},
+        target_label=identifier_label(identifier, locked.reference),
+        after={"reference": locked.reference, "kind": identifier.kind, "identifier": identifier.pk},
     )
     detect_overlaps(partnership=partnership, identifiers=[identifier], actor=user)
     detect_late_hits(partnership=partnership, identifiers=[identifier])
@@ -564,7 +576,9 @@ def identifier_add(
 
 @transaction.atomic
 def identifier_remove(*, user, identifier: Identifier, reason: str = "") -> None:
-    """Remove an identifier from an alert (owning unit only); an alert keeps at least one."""
+    """Remove an identifier from an alert (owning unit only); an alert keeps at least one. ``reason`` is
+    accepted for compatibility and not kept: the audit event carries the reference, the identifier's kind
+    and its id only."""
     partnership, _membership, locked = _lock_alert(user, identifier.alert)
     current = Identifier.objects.filter(alert=locked, pk=identifier.pk).first()
     if current is None:
@@ -577,17 +591,13 @@ def identifier_remove(*, user, identifier: Identifier, reason: str = "") -> None
                 )
             }
         )
-    errors: dict = {}
-    reason = _text(errors, "reason", reason, required=False, limit=REASON_MAX)
-    if errors:
-        raise ValidationError(errors)
     audit_record(
         actor=user,
         action="registry.identifier.removed",
         target=current,
+        target_label=identifier_label(current, locked.reference),
         partnership=partnership,
-        before={"reference": locked.reference, "kind": current.kind, "key": current.key},
-        reason=reason,
+        before={"reference": locked.reference, "kind": current.kind, "identifier": current.pk},
     )
     current.delete()
     Alert.objects.filter(pk=locked.pk).update(updated_at=clock.now())
@@ -654,7 +664,11 @@ def detect_overlaps(*, partnership: Partnership, identifiers: list[Identifier], 
             action="registry.overlap.detected",
             target=overlap,
             partnership=partnership,
-            after={"first": first.reference, "second": second.reference, "key": overlap.key},
+            after={
+                "first": first.reference,
+                "second": second.reference,
+                "kind": overlap.key.split(":", 1)[0],
+            },
         )
         notify(
             recipients=members[first.owner_id] + members[second.owner_id],
@@ -728,11 +742,15 @@ def detect_late_hits(*, partnership: Partnership, identifiers: list[Identifier])
             targets[identifier.key].append((identifier.alert_id, identifier.pk))
     if not targets:
         return []
-    since = clock.now() - timedelta(days=settings_for(partnership).retention_days)
+    now = clock.now()
+    since = now - timedelta(days=settings_for(partnership).retention_days)
+    weeks = check_weeks(since, now)  # the index's leading columns: one seek per week and key
     created: list[Hit] = []
     for chunk in _chunks(sorted(targets)):
         checks = list(
-            Check.objects.filter(partnership_id=partnership.pk, key__in=chunk, checked_at__gte=since)
+            Check.objects.filter(
+                partnership_id=partnership.pk, week__in=weeks, key__in=chunk, checked_at__gte=since
+            )
             .order_by("checked_at", "id")
             .values("id", "key", "user_id", "organisation_id", "context", "checked_at", "batch_id")
         )

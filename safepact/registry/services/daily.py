@@ -55,7 +55,11 @@ def _expire(partnership: Partnership, today) -> int:
                 target=alert,
                 partnership=partnership,
                 before={"status": AlertStatus.ACTIVE},
-                after={"status": AlertStatus.EXPIRED, "expires_on": alert.expires_on.isoformat()},
+                after={
+                    "status": AlertStatus.EXPIRED,
+                    "reference": alert.reference,
+                    "expires_on": alert.expires_on.isoformat(),
+                },
             )
         return len(due)
 

@@ -6,6 +6,12 @@ reference and owner, the checking organisation's name, the checking person) and 
 event and the owning unit's notification. Notifications carry only the partnership's reference and who
 checked in which context, never the alert's description, case reference or identifiers, and are labelled
 TLP:AMBER so that emails carry only the link.
+
+The audit trail is read whole by every coordinator of the partnership, also those who are no police
+officers, so hit events carry references only: the hit's kind, the alert's reference, the hit's status and
+the escalation time; never the value checked, the key, the checking organisation or context, or the
+unit's note. A live hit names the person who checked as its actor (their own check); a late hit names the
+registry (the partner is never told of a late hit, and the check was no act of theirs at that time).
 """
 
 import logging
@@ -37,6 +43,8 @@ __all__ = ["escalate_due_hits", "hit_create", "hit_decide", "hits_create_many"]
 
 NOTE_MAX = Hit._meta.get_field("note").max_length
 ESCALATION_LABEL = "SafePact (hit escalation)"
+#: Who a late hit's audit event names: the registry, not the partner whose earlier check it was.
+LATE_HIT_LABEL = "SafePact (registry)"
 WRITE_ROLES = (Role.COORDINATOR, Role.MEMBER)
 
 
@@ -138,20 +146,7 @@ def hit_create(
         Organisation.objects.filter(pk=organisation_id).values_list("name", flat=True).first() or ""
     )
     context_label = CheckContext(context).label if context in CheckContext.values else context
-    audit_record(
-        actor=checker,
-        actor_label=organisation_name,
-        action="registry.hit.created",
-        target=hit,
-        partnership=partnership,
-        after={
-            "kind": kind,
-            "reference": alert.reference,
-            "organisation": organisation_name,
-            "context": context,
-            "batch_line": batch_line,
-        },
-    )
+    audit_record(**_hit_event(hit, partnership, checker, organisation_name))
     if notify_owner:
         if kind == HitKind.LATE:
             title = _("Late hit on %(reference)s") % {"reference": alert.reference}
@@ -168,6 +163,20 @@ def hit_create(
             partnership=partnership,
         )
     return hit
+
+
+def _hit_event(hit: Hit, partnership: Partnership, checker, organisation_name: str) -> dict:
+    """The ``registry.hit.created`` event of ``hit`` (keyword arguments of ``audit_record``): references
+    only, and the checking person as actor of a live hit alone."""
+    live = hit.kind == HitKind.LIVE
+    return {
+        "actor": checker if live else None,
+        "actor_label": organisation_name if live else LATE_HIT_LABEL,
+        "action": "registry.hit.created",
+        "target": hit,
+        "partnership": partnership,
+        "after": {"kind": hit.kind, "reference": hit.alert.reference, "status": hit.status},
+    }
 
 
 @transaction.atomic
@@ -244,25 +253,7 @@ def hits_create_many(
     organisation_name = (
         Organisation.objects.filter(pk=organisation_id).values_list("name", flat=True).first() or ""
     )
-    audit_record_many(
-        [
-            {
-                "actor": checker,
-                "actor_label": organisation_name,
-                "action": "registry.hit.created",
-                "target": hit,
-                "partnership": partnership,
-                "after": {
-                    "kind": kind,
-                    "reference": hit.alert.reference,
-                    "organisation": organisation_name,
-                    "context": context,
-                    "batch_line": hit.batch_line,
-                },
-            }
-            for hit in new
-        ]
-    )
+    audit_record_many([_hit_event(hit, partnership, checker, organisation_name) for hit in new])
     by_owner: dict[int, list[Hit]] = {}
     for hit in new:
         by_owner.setdefault(hit.alert.owner_id, []).append(hit)
@@ -352,7 +343,7 @@ def hit_decide(*, user, hit: Hit, status: str, note: str = "") -> Hit:
         target=locked,
         partnership=partnership,
         before={"status": HitStatus.OPEN},
-        after={"status": status, "reference": locked.alert.reference, "note": note},
+        after={"status": status, "reference": locked.alert.reference},
     )
     if status == HitStatus.CONFIRMED:
         title = _("Your check: confirmed — the police will contact you")
@@ -418,7 +409,7 @@ def _escalate_partnership(partnership: Partnership, hours: int, now) -> int:
                 action="registry.hit.escalated",
                 target=hit,
                 partnership=partnership,
-                after={"reference": hit.alert.reference, "hours": hours},
+                after={"kind": hit.kind, "reference": hit.alert.reference, "hours": hours},
             )
             title = ngettext(
                 "Unhandled hit on %(reference)s for %(hours)s hour",

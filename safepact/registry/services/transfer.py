@@ -48,8 +48,9 @@ What happens:
    atomic). A dry run returns the same report and writes nothing at all.
 5. Otherwise the alerts and identifiers are written in chunks of 5,000 objects (references
    ``REG-<year>-<n>`` allocated in one block), overlaps and late hits are detected for each chunk's new
-   identifiers (``detect_overlaps``, ``detect_late_hits``), and one audit event ``registry.import`` and an
-   ``ImportRun`` record the import. The chunks are written by multi-row ``INSERT ... RETURNING id``
+   identifiers (``detect_overlaps``, ``detect_late_hits``), and one audit event ``registry.import`` (the
+   owning unit and the counts only) and an ``ImportRun`` (with the file's and the mapping's names) record
+   the import. The chunks are written by multi-row ``INSERT ... RETURNING id``
    statements whose values are adapted by the model fields once per constant (``_FastWriter``; about three
    times faster than ``bulk_create``, which prepares every value of every object), or by ``bulk_create`` on
    a database that cannot return the keys of a multi-row insert.
@@ -1452,12 +1453,9 @@ def import_alerts(
             action="registry.import",
             target=run,
             partnership=partnership,
-            after={
-                "file_name": file_name,
-                "mapping": mapping.name,
-                "owner": owner.organisation.name,
-                **report.counts,
-            },
+            # References only (the trail is read by coordinators outside law enforcement): the owning unit
+            # and the counts, never the file's or the mapping's name (both are kept in the ImportRun).
+            after={"owner": owner.organisation.name, **report.counts},
             actor_label=actor_label or DEFAULT_ACTOR_LABEL,
         )
     return report

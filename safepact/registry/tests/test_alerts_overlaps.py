@@ -51,7 +51,8 @@ def test_the_same_boat_reported_by_two_units_is_an_overlap_and_both_are_told(reg
     assert_no_secrets(notified())
     event = AuditEvent.objects.get(action="registry.overlap.detected")
     assert event.actor_code == str(reg.customs.code)
-    assert event.after == {"first": police.reference, "second": customs.reference, "key": overlap.key}
+    assert event.after == {"first": police.reference, "second": customs.reference, "kind": "hin"}
+    assert event.target_label == f"{police.reference} / {customs.reference}"
 
 
 def test_detection_is_idempotent(reg):
@@ -155,6 +156,7 @@ def test_either_owning_unit_resolves_it(reg, overlap, persona):
     assert resolved.resolved_at == NOW
     event = AuditEvent.objects.get(action="registry.overlap.resolved")
     assert event.after["status"] == "same_object"
+    assert "XYZ98765" not in event.target_label and event.target_label.startswith("REG-")
 
 
 @pytest.mark.parametrize("status", ["different_objects", "dismissed"])

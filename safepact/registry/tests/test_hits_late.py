@@ -52,8 +52,9 @@ def test_a_check_ten_days_before_the_alert_becomes_a_late_hit(reg):
     assert told.url == reverse("registry:hit", kwargs={"code": reg.partnership.code, "hit": hit.code})
     assert_no_secrets(notified())
     event = AuditEvent.objects.get(action="registry.hit.created")
-    assert event.after["kind"] == "late"
-    assert event.actor_code == str(reg.marina.code)
+    assert event.after == {"kind": "late", "reference": alert.reference, "status": "open"}
+    # The partner whose earlier check it was is not named: they are never told of a late hit.
+    assert (event.actor_code, event.actor_label) == ("", "SafePact (registry)")
 
 
 @pytest.mark.parametrize(("days", "hits"), [(89, 1), (90, 1), (91, 0), (200, 0)])
