@@ -429,8 +429,7 @@ def alert_status(request, code: UUID, alert_code: UUID, payload: AlertStatusIn):
     user = request.auth
     partnership, alert = _own_alert(user, code, alert_code)
     with state_conflicts():
-        # payload.reason is accepted for compatibility and not kept (the audit trail carries references only).
-        services.alert_set_status(user=user, alert=alert, status=payload.status)
+        services.alert_set_status(user=user, alert=alert, status=payload.status, reason=payload.reason)
     return _alert(user, partnership, alert_code)
 
 

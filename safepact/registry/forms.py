@@ -250,8 +250,15 @@ class AlertStatusForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    # No reason to type: the audit trail is read by coordinators outside law enforcement and records the
-    # change with references only (decision 0007); a reason typed by the unit would be case data.
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Kept on the alert, which only law enforcement reads; the audit trail records the change without it."
+        ),
+    )
 
 
 class IdentifierRemoveForm(forms.Form):

@@ -101,6 +101,9 @@ class Alert(models.Model):
     created_at = models.DateTimeField(default=clock.now)
     updated_at = models.DateTimeField(default=clock.now)
     status_changed_at = models.DateTimeField(default=clock.now)
+    #: Why the status last changed ("found in Ystad"): case data, on the alert's page for law enforcement only
+    #: (the audit trail, which coordinators read, records the change by reference).
+    status_note = models.CharField(_("reason for the status"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("alert")

@@ -276,6 +276,7 @@ class AlertOut(Schema):
     created_at: datetime
     updated_at: datetime
     status_changed_at: datetime
+    status_note: str = Field(description="Why the status last changed (law enforcement only).")
 
     @staticmethod
     def resolve_category_label(obj) -> str:
@@ -327,8 +328,8 @@ class AlertStatusIn(InputSchema):
     )
     reason: text(500) = Field(  # type: ignore[valid-type]
         "",
-        description="Accepted for compatibility and not kept: the audit trail, read by every coordinator, "
-        "records the change with the reference and the statuses only.",
+        description="Why (kept on the alert as status_note, which only law enforcement reads; the audit "
+        "trail, read by every coordinator, records the change with the reference and the statuses only).",
     )
 
 

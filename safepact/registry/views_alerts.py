@@ -352,7 +352,10 @@ def alert_status(request, code, alert):
         if form.is_valid():
             try:
                 item = services.alert_set_status(
-                    user=request.user, alert=item, status=form.cleaned_data["status"]
+                    user=request.user,
+                    alert=item,
+                    status=form.cleaned_data["status"],
+                    reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc)

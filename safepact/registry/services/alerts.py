@@ -97,6 +97,7 @@ ALERT_FIELDS = (
 AUDITED_VALUES = ("category", "action", "expires_on")
 #: Statuses a person sets; ``expired`` is set only by the daily job.
 SETTABLE_STATUSES = (AlertStatus.ACTIVE, AlertStatus.LOCATED, AlertStatus.WITHDRAWN)
+STATUS_NOTE_MAX = 500
 
 
 def register() -> None:
@@ -495,8 +496,9 @@ def alert_update(*, user, alert: Alert, **fields) -> Alert:
 @transaction.atomic
 def alert_set_status(*, user, alert: Alert, status: str, reason: str = "") -> Alert:
     """Mark an alert located or withdrawn, or active again (only while its expiry date has not passed).
-    ``expired`` is set by the daily job alone. ``reason`` is accepted for compatibility and not kept: the
-    audit event carries the reference and the two statuses only (a reason typed by the unit is case data)."""
+    ``expired`` is set by the daily job alone. ``reason`` (optional, at most 500 characters) is kept on the
+    alert as ``status_note``, which only law enforcement reads; the audit event carries the reference and
+    the two statuses only (a reason typed by the unit is case data)."""
     partnership, _membership, locked = _lock_alert(user, alert)
     if status == AlertStatus.EXPIRED:
         raise ValidationError({"status": _("Alerts expire by themselves on their expiry date.")})
@@ -508,10 +510,14 @@ def alert_set_status(*, user, alert: Alert, status: str, reason: str = "") -> Al
         raise ValidationError(
             {"status": _("The expiry date has passed: set a new expiry date before making the alert active.")}
         )
+    reason = (reason or "").strip()
+    if len(reason) > STATUS_NOTE_MAX:
+        raise ValidationError({"reason": _("Write at most %(max)s characters.") % {"max": STATUS_NOTE_MAX}})
     before = locked.status
     locked.status = status
+    locked.status_note = reason
     locked.status_changed_at = locked.updated_at = clock.now()
-    locked.save(update_fields=["status", "status_changed_at", "updated_at"])
+    locked.save(update_fields=["status", "status_note", "status_changed_at", "updated_at"])
     audit_record(
         actor=user,
         action="registry.alert.status_changed",

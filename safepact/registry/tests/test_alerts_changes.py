@@ -100,14 +100,23 @@ def test_located_then_active_again(reg, alert):
     services.alert_set_status(user=reg.officer, alert=alert, status="located", reason="Found in Ystad.")
     assert reload(alert).status == AlertStatus.LOCATED
     event = AuditEvent.objects.get(action="registry.alert.status_changed")
-    # The reason is the unit's case data: not in the trail (accepted for compatibility, not kept).
+    # The reason is the unit's case data: kept on the alert (law enforcement's pages), not in the trail.
     assert (event.before, event.after, event.reason) == (
         {"status": "active"},
         {"status": "located", "reference": alert.reference},
         "",
     )
+    assert reload(alert).status_note == "Found in Ystad."
     services.alert_set_status(user=reg.police, alert=alert, status="active")
-    assert reload(alert).status == AlertStatus.ACTIVE
+    assert (reload(alert).status, reload(alert).status_note) == (AlertStatus.ACTIVE, "")
+
+
+def test_a_status_reason_over_500_characters_is_refused_and_nothing_changes(reg, alert):
+    with pytest.raises(ValidationError) as refused:
+        services.alert_set_status(user=reg.police, alert=alert, status="located", reason="x" * 501)
+    assert "reason" in refused.value.message_dict
+    assert (reload(alert).status, reload(alert).status_note) == (AlertStatus.ACTIVE, "")
+    assert not AuditEvent.objects.filter(action="registry.alert.status_changed").exists()
 
 
 def test_withdrawn(reg, alert):

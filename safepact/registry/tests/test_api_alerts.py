@@ -114,7 +114,10 @@ def test_status_changes_and_conflicts(client, reg):
     client.force_login(reg.police)
     response = call(client, "post", url, {"status": "located", "reason": "Found at the marina."})
     assert response.status_code == 200
-    assert response.json()["status"] == "located"
+    assert (response.json()["status"], response.json()["status_note"]) == ("located", "Found at the marina.")
+    assert "Found at the marina." not in json.dumps(
+        list(AuditEvent.objects.values("before", "after", "reason"))
+    )
     # The same status again: the alert's state is in the way (409); "expired" is not for people to set.
     again = call(client, "post", url, {"status": "located"})
     assert again.status_code == 409

@@ -226,14 +226,13 @@ def test_editing_needs_an_expiry_date(client_for, reg):
     assert response.status_code == 422
 
 
-def test_the_status_changes_without_a_reason_to_type(client_for, reg):
-    """No reason field: the audit trail, read by coordinators outside law enforcement, records the change
-    with the reference and the statuses only (a reason typed by the unit would be case data)."""
+def test_the_status_reason_stays_on_the_alert_not_in_the_trail(client_for, reg):
+    """The reason is kept on the alert (shown on its page, which only law enforcement opens); the audit trail,
+    read by coordinators outside law enforcement, records the reference and the statuses only."""
     alert = boat_alert(reg)
     client = client_for(reg.police)
     form = client.get(url(reg, "alert_status", alert.code))
-    assert form.status_code == 200 and 'name="reason"' not in form.content.decode()
-    assert 'name="reason"' not in client.get(url(reg, "alert", alert.code)).content.decode()
+    assert form.status_code == 200 and 'name="reason"' in form.content.decode()
     response = client.post(
         url(reg, "alert_status", alert.code), {"status": "located", "reason": "Found in Ystad."}
     )
@@ -244,6 +243,11 @@ def test_the_status_changes_without_a_reason_to_type(client_for, reg):
     assert (event.after, event.reason) == ({"status": "located", "reference": alert.reference}, "")
     page = client.get(url(reg, "alert", alert.code)).content.decode()
     assert 'data-state="located"' in page and ">Located<" in page  # the word, not only a colour
+    assert 'id="status-note">Found in Ystad.' in page
+    too_long = client.post(url(reg, "alert_status", alert.code), {"status": "withdrawn", "reason": "x" * 501})
+    assert too_long.status_code == 422 and 'name="reason"' in too_long.content.decode()
+    alert.refresh_from_db()
+    assert (alert.status, alert.status_note) == (AlertStatus.LOCATED, "Found in Ystad.")
     again = client.post(url(reg, "alert_status", alert.code), {"status": "located"})
     assert again.status_code == 422 and "already has this status" in again.content.decode()
 
