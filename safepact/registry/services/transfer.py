@@ -1593,6 +1593,7 @@ ALERT_COLUMNS = (
     "created_at",
     "updated_at",
     "status_changed_at",
+    "status_note",
 )
 IDENTIFIER_COLUMNS = (
     "code",
@@ -1737,6 +1738,7 @@ class _FastWriter:
                     now,
                     now,
                     now,
+                    "",  # status_note: a status change's reason, never imported
                 )
             )
         return self._insert(self.alert_sql, rows)
