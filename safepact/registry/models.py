@@ -247,7 +247,8 @@ class BatchCheck(models.Model):
 
 
 #: The check log is bucketed by week (seconds since the epoch // this): a check's row goes into its week's
-#: part of the late-hit index, so writing a batch's rows costs the same with a day's log or 90 days' of it.
+#: part of the late-hit index, so writing a batch's rows costs what this week's checks make it cost, not
+#: what the whole retention window's would. The purge reads the same index by (partnership, week).
 CHECK_WEEK_SECONDS = 7 * 86400
 
 
@@ -265,7 +266,8 @@ class Check(models.Model):
     """One logged check. Written by raw SQL on the hot path (``services.checks``): keep the columns in step.
 
     Every index costs each check an update: the foreign keys have none of their own (no constraints
-    either); the three composite indexes below serve late hits, a person's log and the purge."""
+    either); of the two indexes below, (partnership, week, key) serves late hits and the purge, (user,
+    checked_at) a person's log."""
 
     partnership = models.ForeignKey(
         PARTNERSHIP, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
@@ -301,7 +303,8 @@ class Check(models.Model):
             # pages); a look-up reads the retention window's weeks (13 for 90 days) for each key.
             models.Index(fields=["partnership", "week", "key"], name="registry_check_week_key"),
             models.Index(fields=["user", "checked_at"], name="registry_check_user"),
-            models.Index(fields=["checked_at"], name="registry_check_purge"),
+            # No index on checked_at alone: the purge reads (partnership, week) of the late-hit index, and
+            # one index fewer saves a batch of 100,000 about 0.15 s on SQLite.
         ]
 
     def __str__(self) -> str:
