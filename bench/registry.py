@@ -921,8 +921,8 @@ def batch_checks(people, items) -> dict:
 def prefill_log(people, rows: int) -> tuple[int, float]:
     """Fill the check log up to ``rows`` rows spread over the last 89 days, as a registry in use holds
     (90 days' retention): keys of objects at the far end of the numbering (never loaded, never checked by
-    the run), written by ``executemany`` (not measured). A batch's log insert goes into the key index, whose
-    size is what it pays for. Returns (rows added, seconds)."""
+    the run), written by ``executemany`` (not measured). A batch's log insert goes into this week's part of
+    the late-hit index, whose size is what it pays for. Returns (rows added, seconds)."""
     from datetime import timedelta
 
     from django.db import connection, transaction

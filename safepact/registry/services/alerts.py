@@ -59,7 +59,7 @@ from safepact.registry.models import (
     check_weeks,
 )
 from safepact.registry.selectors.alerts import settings_for
-from safepact.registry.services.hits import hit_create, hit_url, unit_members
+from safepact.registry.services.hits import SYSTEM_LABEL, hit_create, hit_url, unit_members
 
 __all__ = [
     "CloseMatch",
@@ -80,7 +80,6 @@ CHUNK = 500
 MAX_IDENTIFIERS = 50
 ESCALATION_RANGE = (1, 168)
 ALERT_DAYS_RANGE = (1, 7300)
-SYSTEM_LABEL = "SafePact (registry)"
 #: Alert fields an owning unit changes with ``alert_update``.
 ALERT_FIELDS = (
     "category",
@@ -97,7 +96,6 @@ ALERT_FIELDS = (
 AUDITED_VALUES = ("category", "action", "expires_on")
 #: Statuses a person sets; ``expired`` is set only by the daily job.
 SETTABLE_STATUSES = (AlertStatus.ACTIVE, AlertStatus.LOCATED, AlertStatus.WITHDRAWN)
-STATUS_NOTE_MAX = 500
 
 
 def register() -> None:
@@ -510,9 +508,10 @@ def alert_set_status(*, user, alert: Alert, status: str, reason: str = "") -> Al
         raise ValidationError(
             {"status": _("The expiry date has passed: set a new expiry date before making the alert active.")}
         )
-    reason = (reason or "").strip()
-    if len(reason) > STATUS_NOTE_MAX:
-        raise ValidationError({"reason": _("Write at most %(max)s characters.") % {"max": STATUS_NOTE_MAX}})
+    errors: dict = {}
+    reason = _text(errors, "reason", reason, required=False, limit=_limit("status_note"))
+    if errors:
+        raise ValidationError(errors)
     before = locked.status
     locked.status = status
     locked.status_note = reason

@@ -107,8 +107,8 @@ CHECK_MANY_MAX = 1000
 #: Keys per lookup query (``IN (...)``) and per ``executemany`` of the check log in ``check_rows``.
 LOOKUP_CHUNK = 500
 #: Rows whose check log ``check_rows`` writes with one ``INSERT ... SELECT`` (in key order). Large: the
-#: rows of one statement reach the check log's key index in one sorted sweep, where chunks of 5,000 each
-#: went through the whole index again (a batch of 100,000 took twice as long with a full log).
+#: rows of one statement reach this week's part of the late-hit index in one sorted sweep, where chunks of
+#: 5,000 each went through it again (1.27 against 0.66 s for a batch of 100,000, docs/benchmarks.md).
 WRITE_CHUNK = 50_000
 #: Rows of a batch file checked, and committed with the batch's progress, at a time.
 BATCH_CHUNK = 20_000
@@ -600,7 +600,7 @@ def check_rows(
     ``checked_at``, default ``clock.now()``). The caller has checked access, the context and the rate
     limits; this runs in one transaction (a savepoint inside the caller's).
 
-    Rows go ``WRITE_CHUNK`` at a time, in key order (the check log's (partnership, key) index is
+    Rows go ``WRITE_CHUNK`` at a time, in key order (the check log's (partnership, week, key) index is
     then written in one sweep), through one ``INSERT ... SELECT`` per chunk with the lookup inside it
     (``EXISTS`` on the (partnership, key) index): the rows travel as one parameter (a JSON array read by
     ``json_each`` on SQLite, two arrays read by ``unnest`` on PostgreSQL), so no Python runs per row. That

@@ -43,8 +43,9 @@ __all__ = ["escalate_due_hits", "hit_create", "hit_decide", "hits_create_many"]
 
 NOTE_MAX = Hit._meta.get_field("note").max_length
 ESCALATION_LABEL = "SafePact (hit escalation)"
-#: Who a late hit's audit event names: the registry, not the partner whose earlier check it was.
-LATE_HIT_LABEL = "SafePact (registry)"
+#: The registry as the actor of what no person did: a late hit's audit event names it, not the partner
+#: whose earlier check it was; so does an overlap found without a person (the import command).
+SYSTEM_LABEL = "SafePact (registry)"
 WRITE_ROLES = (Role.COORDINATOR, Role.MEMBER)
 
 
@@ -171,7 +172,7 @@ def _hit_event(hit: Hit, partnership: Partnership, checker, organisation_name: s
     live = hit.kind == HitKind.LIVE
     return {
         "actor": checker if live else None,
-        "actor_label": organisation_name if live else LATE_HIT_LABEL,
+        "actor_label": organisation_name if live else SYSTEM_LABEL,
         "action": "registry.hit.created",
         "target": hit,
         "partnership": partnership,

@@ -18,6 +18,7 @@ __all__ = [
     "HIN_1",
     "HIN_2",
     "NOW",
+    "REGISTRY_ACTIONS",
     "SECRETS",
     "assert_no_secrets",
     "audit_actions",
@@ -50,6 +51,29 @@ SECRETS = (
     "1034567",
     "Yamaha",
     "6ML",
+)
+
+
+#: Every action the registry writes to the audit trail.
+REGISTRY_ACTIONS = (
+    "registry.alert.created",
+    "registry.alert.updated",
+    "registry.alert.status_changed",
+    "registry.alert.expired",
+    "registry.identifier.added",
+    "registry.identifier.removed",
+    "registry.overlap.detected",
+    "registry.overlap.resolved",
+    "registry.hit.created",
+    "registry.hit.decided",
+    "registry.hit.escalated",
+    "registry.search.close",
+    "registry.settings.updated",
+    "registry.checks.purged",
+    "registry.batch.created",
+    "registry.batch.finished",
+    "registry.export",
+    "registry.import",
 )
 
 

@@ -10,7 +10,7 @@ from safepact.lib import clock
 from safepact.registry import selectors, services
 from safepact.registry.models import RegistrySettings
 from safepact.registry.services import alerts as alert_services
-from safepact.registry.tests.alerts_factories import NOW
+from safepact.registry.tests.alerts_factories import NOW, REGISTRY_ACTIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -96,26 +96,7 @@ def test_only_coordinators(reg, persona, error):
 
 def test_every_registry_action_has_a_label():
     alert_services.register()
-    actions = [
-        "registry.alert.created",
-        "registry.alert.updated",
-        "registry.alert.status_changed",
-        "registry.alert.expired",
-        "registry.identifier.added",
-        "registry.identifier.removed",
-        "registry.overlap.detected",
-        "registry.overlap.resolved",
-        "registry.hit.created",
-        "registry.hit.decided",
-        "registry.hit.escalated",
-        "registry.search.close",
-        "registry.settings.updated",
-        "registry.checks.purged",
-        "registry.batch.created",
-        "registry.batch.finished",
-        "registry.export",
-        "registry.import",
-    ]
+    actions = REGISTRY_ACTIONS
     fallback = {action: " · ".join(action.split(".")).capitalize() for action in actions}
     for action in actions:
         assert action_label(action) != fallback[action], action

@@ -32,7 +32,7 @@ from safepact.registry import services
 from safepact.registry.audit_labels import LABELS
 from safepact.registry.models import Alert, BatchCheck, Check, Hit, HitKind, ImportRun, Overlap
 from safepact.registry.services.transfer import import_alerts
-from safepact.registry.tests.alerts_factories import NOW
+from safepact.registry.tests.alerts_factories import NOW, REGISTRY_ACTIONS
 from safepact.registry.tests.checks_factories import csv_file
 from safepact.registry.tests.test_review_security import city_coordinator
 from safepact.registry.tests.transfer_factories import MAPPINGS, sample
@@ -122,26 +122,7 @@ SECRETS = (
     "1122334",
 )
 #: Every kind of registry event the story makes.
-ACTIONS = {
-    "registry.alert.created",
-    "registry.alert.updated",
-    "registry.alert.status_changed",
-    "registry.alert.expired",
-    "registry.identifier.added",
-    "registry.identifier.removed",
-    "registry.overlap.detected",
-    "registry.overlap.resolved",
-    "registry.hit.created",
-    "registry.hit.decided",
-    "registry.hit.escalated",
-    "registry.search.close",
-    "registry.settings.updated",
-    "registry.checks.purged",
-    "registry.batch.created",
-    "registry.batch.finished",
-    "registry.export",
-    "registry.import",
-}
+ACTIONS = set(REGISTRY_ACTIONS)
 
 
 @pytest.fixture(autouse=True)
