@@ -1,9 +1,10 @@
 """Writes for people, organisations, tokens and second factors. Each writes an audit event."""
 
 import secrets
+from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -17,6 +18,7 @@ from safepact.accounts.models import (
 )
 from safepact.audit.services import audit_record
 from safepact.lib import clock
+from safepact.lib.rows import ModelColumns, fetch_one
 
 
 @transaction.atomic
@@ -143,15 +145,42 @@ def api_token_revoke(*, user: User, token: ApiToken) -> ApiToken:
     return token
 
 
+_TOKEN_COLUMNS = (ModelColumns(ApiToken, "t"), ModelColumns(User, "u"))
+
+
+@cache
+def _token_sql(alias: str) -> str:
+    """The unrevoked token with this hash and its user, as SQL written once per connection (the ORM took
+    longer to build the query than the database to answer it, on every API call);
+    ``accounts/tests/test_token_sql.py`` compares it with the ORM's
+    ``ApiToken.objects.filter(token_hash=..., revoked_at__isnull=True).select_related("user")``."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    token, user = _TOKEN_COLUMNS
+    return (
+        f"SELECT {token.sql(connection)}, {user.sql(connection)} "  # noqa: S608
+        f"FROM {quote(ApiToken._meta.db_table)} t "
+        f"JOIN {quote(User._meta.db_table)} u ON {user.column(connection, 'id')} = {token.column(connection, 'user')} "
+        f"WHERE {token.column(connection, 'token_hash')} = %s AND {token.column(connection, 'revoked_at')} IS NULL"
+    )
+
+
+def _active_token(token_hash: str) -> ApiToken | None:
+    row = fetch_one(DEFAULT_DB_ALIAS, _token_sql(DEFAULT_DB_ALIAS), (token_hash,))
+    if row is None:
+        return None
+    connection = connections[DEFAULT_DB_ALIAS]
+    token_columns, user_columns = _TOKEN_COLUMNS
+    token = token_columns.load(connection, row[: token_columns.width])
+    token.user = user_columns.load(connection, row[token_columns.width :])
+    return token
+
+
 def api_token_authenticate(secret: str) -> User | None:
     """The user behind a bearer token, or None. Records when the token was last used."""
     if not secret or not secret.startswith(ApiToken.PREFIX):
         return None
-    token = (
-        ApiToken.objects.filter(token_hash=hash_token(secret), revoked_at__isnull=True)
-        .select_related("user")
-        .first()
-    )
+    token = _active_token(hash_token(secret))
     if token is None or not token.user.is_active:
         return None
     now = clock.now()
