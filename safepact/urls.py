@@ -4,11 +4,12 @@ from django.urls import include, path
 from safepact.accounts import views as accounts_views
 from safepact.api import api
 from safepact.lib import views as lib_views
+from safepact.lib.urls import tree
 
 urlpatterns = [
     path("healthz", lib_views.healthz, name="healthz"),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
-    path("api/v1/", api.urls),
+    path("api/v1/", (tree(api.urls[0]), *api.urls[1:])),  # nested by path segment: resolves in a few steps
     path("account/", include("safepact.accounts.urls")),
     path("audit/", include("safepact.audit.urls")),
     path("admin/", admin.site.urls),
