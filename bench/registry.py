@@ -36,7 +36,11 @@ Measured, each next to a baseline measured in the same run on the same database:
    workers close each) send ``POST /api/v1/partnerships/{code}/registry/check`` with a Bearer API token of
    the marina's member; p50/p99 and requests/s. Baseline: the same clients on ``GET /api/v1/me`` (the same
    token authentication, two small queries) and, for reference, ``GET /healthz`` (no authentication).
-   Target (issue 7): p99 < 25 ms on SQLite.
+   Target (issue 7): p99 < 25 ms on SQLite. Three rounds: a closed loop from ``wrk`` (Debian's package, a
+   load generator in C: ``--clients`` connections, each sending again as soon as it has its answer, for
+   ``--wrk-seconds`` per endpoint, in two halves) judged against the target; the same closed loop from
+   the Python threads, whose own work (16 threads sharing one interpreter lock and the machine's cores)
+   counts in the latencies, shown for reference; and the Python threads paced at ``--http-rate``.
 
 Rate limits are raised for the run (environment variables, for this process and the server); ``DEBUG`` is
 off in this process too (Django's debug cursor would format and keep every query). Emails go to Django's
@@ -1605,7 +1609,7 @@ def run(args, db: Database, workdir: Path) -> None:
         check_lat, check_wall = web[("closed", "check")]
         me_lat, me_wall = web[("closed", "me")]
         health_lat, _health_wall = web[("closed", "healthz")]
-        title = f"HTTP, {args.clients} clients, {web['workers']} gunicorn workers"
+        title = f"HTTP, {args.clients} Python client threads, {web['workers']} gunicorn workers"
         table.row(
             f"{title}, closed loop: POST registry/check, p50 / p99; baseline GET /api/v1/me",
             f"{ms(percentile(check_lat, 50))} / {ms(percentile(check_lat, 99))}",
@@ -1622,13 +1626,14 @@ def run(args, db: Database, workdir: Path) -> None:
             "  GET /healthz (no authentication), p50 / p99",
             f"{ms(percentile(health_lat, 50))} / {ms(percentile(health_lat, 99))}",
         )
-        p99_ms = percentile(check_lat, 99) * 1e3
         note = "" if db.vendor == "sqlite" else " (the issue sets it for SQLite)"
-        table.target(
-            f"HTTP check p99 under 25 ms, closed loop{note}",
-            p99_ms < 25 and not web["problems"],
-            f"{p99_ms:.1f} ms",
-        )
+        if ("wrk", "check") not in web:  # no wrk: the Python threads' closed loop is all there is
+            p99_ms = percentile(check_lat, 99) * 1e3
+            table.target(
+                f"HTTP check p99 under 25 ms, closed loop from Python threads{note}",
+                p99_ms < 25 and not web["problems"],
+                f"{p99_ms:.1f} ms",
+            )
         if ("paced", "check") in web:
             paced_lat, _w = web[("paced", "check")]
             paced_me, _w = web[("paced", "me")]

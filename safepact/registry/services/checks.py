@@ -647,16 +647,14 @@ def check_rows(
             with db.wrap_database_errors:
                 cursor = db.connection.cursor()
                 try:
+                    kinds = ROW_SEPARATOR.join([row[0] for row in ordered])
+                    keys = ROW_SEPARATOR.join([row[1] for row in ordered])
+                    if (
+                        keys.count(ROW_SEPARATOR) != len(ordered) - 1
+                        or kinds.count(ROW_SEPARATOR) != len(ordered) - 1
+                    ):
+                        raise ValueError("check_rows: a kind or key holds a control character (not parsed?)")
                     if postgres:
-                        kinds = ROW_SEPARATOR.join([row[0] for row in ordered])
-                        keys = ROW_SEPARATOR.join([row[1] for row in ordered])
-                        if (
-                            keys.count(ROW_SEPARATOR) != len(ordered) - 1
-                            or kinds.count(ROW_SEPARATOR) != len(ordered) - 1
-                        ):
-                            raise ValueError(
-                                "check_rows: a kind or key holds a control character (not parsed?)"
-                            )
                         cursor.execute(sql.insert_rows, (*head, kinds, ROW_SEPARATOR, keys, ROW_SEPARATOR))
                         hit_rows = cursor.fetchall()
                     else:

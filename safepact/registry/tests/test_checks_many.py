@@ -209,6 +209,23 @@ def test_check_rows_of_another_partnership_finds_nothing(reg):
     assert Check.objects.get().partnership == reg.world.partnership_b
 
 
+def test_check_rows_refuses_a_key_holding_the_row_separator_and_logs_nothing(reg):
+    """PostgreSQL receives a chunk's keys as one text joined by ``ROW_SEPARATOR``; parsed keys never hold
+    it, and a row that does is refused before anything is written (on SQLite too, so both agree)."""
+    make_alert(reg)
+    rows = _rows([("hin", "NLXYZ98765E505", "")])
+    bad = [*rows, ("vin", "vin:AB" + checks_module.ROW_SEPARATOR + "CD", "x", 2)]
+    with pytest.raises(ValueError, match="control character"):
+        check_rows(
+            partnership_id=reg.partnership.pk,
+            user_id=reg.city.pk,
+            organisation_id=reg.m_city.partner.organisation_id,
+            context="registration",
+            rows=bad,
+        )
+    assert not Check.objects.exists() and not Hit.objects.exists()
+
+
 # check_list ------------------------------------------------------------------------------------------
 
 
