@@ -214,7 +214,7 @@ class _Statements:
     unmark_hit: str
     # check_rows: a chunk of rows logged by one INSERT ... SELECT with the lookup inside (EXISTS).
     # SQLite: from a JSON array of [kind, key] (json_each), then the chunk's hits by id range (rows_hit);
-    # PostgreSQL: from two arrays (unnest), the hits returned by the statement itself.
+    # PostgreSQL: from two texts split by the server (unnest), the hits returned by the statement itself.
     insert_rows: str
     rows_hit: str
 
@@ -612,8 +612,8 @@ def check_rows(
     Rows go ``WRITE_CHUNK`` at a time, in key order (the check log's (partnership, week, key) index is
     then written in one sweep), through one ``INSERT ... SELECT`` per chunk with the lookup inside it
     (``EXISTS`` on the (partnership, key) index): the rows travel as one parameter (a JSON array read by
-    ``json_each`` on SQLite, two arrays read by ``unnest`` on PostgreSQL), so no Python runs per row. That
-    is about twice as fast as looking the keys up with ``IN (...)`` and writing the log with
+    ``json_each`` on SQLite, two texts split by ``string_to_array`` on PostgreSQL), so no Python runs per
+    row. That is about twice as fast as looking the keys up with ``IN (...)`` and writing the log with
     ``executemany``. The chunk's rows that hit come back (PostgreSQL: ``RETURNING``; SQLite: by the ids
     the statement just took, which are consecutive under the write lock), their alerts are read
     (``LOOKUP_CHUNK`` keys per query) and ``hits_create_many`` makes the hits (audited, the owning units
