@@ -1689,7 +1689,7 @@ def run(args, db: Database, workdir: Path) -> None:
             if ("wrk", "check_hits") in web:
                 rounds["check_hits"] = web[("wrk", "check_hits")]
                 table.row(
-                    f"  the same with {args.hit_rate:.0%} hits (each audited and its unit notified, in SQLite's "
+                    f"  the same with {args.hit_rate:.0%} hits (each audited and its unit notified; on SQLite inside its "
                     "one write lock): p50 / p99 / p99.9",
                     f"{ms(worst('check_hits', 'p50'))} / {ms(worst('check_hits', 'p99'))} / "
                     f"{ms(worst('check_hits', 'p999'))}",
