@@ -18,7 +18,7 @@ from safepact.accounts.models import (
 )
 from safepact.audit.services import audit_record
 from safepact.lib import clock
-from safepact.lib.rows import ModelColumns, fetch_one
+from safepact.lib.rows import ModelColumns, fetch_one, load_row
 
 
 @transaction.atomic
@@ -169,10 +169,8 @@ def _active_token(token_hash: str) -> ApiToken | None:
     row = fetch_one(DEFAULT_DB_ALIAS, _token_sql(DEFAULT_DB_ALIAS), (token_hash,))
     if row is None:
         return None
-    connection = connections[DEFAULT_DB_ALIAS]
-    token_columns, user_columns = _TOKEN_COLUMNS
-    token = token_columns.load(connection, row[: token_columns.width])
-    token.user = user_columns.load(connection, row[token_columns.width :])
+    (token, user), _rest = load_row(connections[DEFAULT_DB_ALIAS], _TOKEN_COLUMNS, row)
+    token.user = user
     return token
 
 

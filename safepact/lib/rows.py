@@ -59,6 +59,16 @@ class ModelColumns:
         return self.model.from_db(connection.alias, self.names, converted)
 
 
+def load_row(connection, columns: Sequence[ModelColumns], row: Sequence) -> tuple[list[Model], Sequence]:
+    """The instances of ``columns`` (in order) from one row whose select list began with their columns,
+    and the row's remaining values."""
+    instances, start = [], 0
+    for part in columns:
+        instances.append(part.load(connection, row[start : start + part.width]))
+        start += part.width
+    return instances, row[start:]
+
+
 def fetch_one(using: str, sql: str, params: Sequence) -> tuple | None:
     """The first row of ``sql`` on the connection ``using``, or None."""
     with connections[using].cursor() as cursor:

@@ -23,7 +23,7 @@ MIN_GROUP = 3
 def _route(pattern: URLPattern) -> str | None:
     """The route of a ``path()`` pattern, or None for anything else (``re_path``, resolvers)."""
     if isinstance(pattern, URLPattern) and isinstance(pattern.pattern, RoutePattern):
-        return str(pattern.pattern._route)
+        return str(pattern.pattern)
     return None
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from safepact.accounts.models import Organisation, OrganisationMembership
 from safepact.accounts.selectors import organisation_list_for_user_memberships
-from safepact.lib.rows import ModelColumns, fetch_one
+from safepact.lib.rows import ModelColumns, fetch_one, load_row
 from safepact.partnerships import hooks
 from safepact.partnerships.models import (
     Invitation,
@@ -131,15 +131,11 @@ def _access_membership(user, code: UUID) -> Membership | None:
     )
     if row is None:
         return None
-    loaded, start = [], 0
-    for columns in _ACCESS_COLUMNS:
-        loaded.append(columns.load(connection, row[start : start + columns.width]))
-        start += columns.width
-    membership, partner, partnership, organisation = loaded
+    (membership, partner, partnership, organisation), (officer,) = load_row(connection, _ACCESS_COLUMNS, row)
     partner.partnership = partnership
     partner.organisation = organisation
     membership.partner = partner
-    membership.is_law_enforcement_officer = bool(row[start])
+    membership.is_law_enforcement_officer = bool(officer)
     return membership
 
 
