@@ -40,11 +40,12 @@ pytest: install
 
 test: lint pytest
 
-# Production server (gunicorn); configure with environment variables, see docs/configuration.md.
+# Production server (granian, WSGI); configure with environment variables (HOST, PORT, WEB_CONCURRENCY and
+# any GRANIAN_* option), see docs/configuration.md and docs/decisions/0008-production-server.md.
 serve: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input -v0
-	$(UV) run --frozen gunicorn safepact.wsgi:application --bind $${BIND:-127.0.0.1:$(PORT)} --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+	$(UV) run --frozen granian --interface wsgi --no-ws --blocking-threads 1 --host $${HOST:-127.0.0.1} --port $(PORT) --workers $${WEB_CONCURRENCY:-2} safepact.wsgi:application
 
 # Translations: extract strings (needs GNU gettext) and compile the catalogues.
 messages: install
