@@ -45,7 +45,7 @@ test: lint pytest
 serve: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input -v0
-	$(UV) run --frozen granian --interface wsgi --no-ws --blocking-threads 1 --host $${HOST:-127.0.0.1} --port $(PORT) --workers $${WEB_CONCURRENCY:-2} safepact.wsgi:application
+	$(UV) run --frozen granian --interface wsgi --no-ws --blocking-threads 1 --respawn-failed-workers --host $${HOST:-127.0.0.1} --port $(PORT) --workers $${WEB_CONCURRENCY:-2} safepact.wsgi:application
 
 # Translations: extract strings (needs GNU gettext) and compile the catalogues.
 messages: install

@@ -1092,6 +1092,7 @@ class Server:
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "granian", "--interface", "wsgi", "--no-ws", "--blocking-threads", "1",
+                "--respawn-failed-workers",
                 "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
                 "safepact.wsgi:application",
             ],

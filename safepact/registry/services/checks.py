@@ -44,9 +44,9 @@ resumes where it stopped when it is run again.
 import codecs
 import csv
 import io
-import json
 import logging
 import os
+import re
 import unicodedata
 import uuid
 from collections.abc import Sequence
@@ -114,6 +114,9 @@ WRITE_CHUNK = 50_000
 #: Joins a chunk's kinds and keys into one text each for PostgreSQL (``check_rows``). Parsed kinds and keys
 #: hold letters, digits, ``:`` and ``-`` only (``identifiers``), never this control character.
 ROW_SEPARATOR = "\x1f"
+#: What ``check_rows`` refuses in a key (a JSON array of the keys is written by hand on SQLite).
+_UNSAFE = re.compile(r'["\\\x00-\x1f]')
+UNSAFE_ROW = "check_rows: a kind or key holds a quote, backslash or control character (not parsed?)"
 #: Rows of a batch file checked, and committed with the batch's progress, at a time.
 BATCH_CHUNK = 20_000
 #: Bad lines of a batch kept in ``BatchCheck.problems`` (all are counted in ``rejected``).
@@ -213,7 +216,8 @@ class _Statements:
     insert_looked_up: str  # the lookup inside the insert (EXISTS): RETURNING id, hit
     unmark_hit: str
     # check_rows: a chunk of rows logged by one INSERT ... SELECT with the lookup inside (EXISTS).
-    # SQLite: from a JSON array of [kind, key] (json_each), then the chunk's hits by id range (rows_hit);
+    # SQLite: from a JSON array of the keys (json_each; the kind is the key's prefix),
+    # then the chunk's hits by id range (rows_hit);
     # PostgreSQL: from two texts split by the server (unnest), the hits returned by the statement itself.
     insert_rows: str
     rows_hit: str
@@ -285,10 +289,12 @@ def _statements(vendor: str) -> _Statements:
             f"{_columns(Check, 'key')[0]}, {hit}) SELECT * FROM ins WHERE {hit} ORDER BY {check_id}"
         )
     else:
-        source = "(SELECT json_extract(value, '$[0]') AS kind, json_extract(value, '$[1]') AS key FROM json_each(%s))"
+        # The keys as one JSON array of texts, in key order; each row's kind is its key's prefix
+        # (``identifiers``).
         insert_rows = (
-            f"INSERT INTO {check} ({columns}) SELECT %s, %s, %s, %s, r.kind, r.key, %s, %s, %s, "  # noqa: S608
-            f"EXISTS (SELECT 1 {joined}= r.key) FROM {source} r"
+            f"INSERT INTO {check} ({columns}) SELECT %s, %s, %s, %s, "  # noqa: S608
+            "substr(r.value, 1, instr(r.value, ':') - 1), r.value, %s, %s, %s, "
+            f"EXISTS (SELECT 1 {joined}= r.value) FROM json_each(%s) r"
         )
     rows_hit = (
         f"SELECT {check_id}, {_columns(Check, 'key')[0]}, {hit} FROM {check} "  # noqa: S608
@@ -603,7 +609,8 @@ def check_rows(
     """Check many parsed identifiers at once and log every one of them; return the matches.
 
     ``rows`` is a sequence of ``(kind, key, checked_value, line)`` tuples: ``kind`` and ``key`` from
-    ``identifiers.parse`` (``Parsed.kind``, ``Parsed.key``), ``checked_value`` the identifier as the partner
+    ``identifiers.parse`` (``Parsed.kind``, ``Parsed.key``; the kind is the key's prefix, which is what
+    SQLite stores), ``checked_value`` the identifier as the partner
     gave it (kept on a hit) and ``line`` its line in a batch file (or ``None``). Every row gets one row in
     the check log (``partnership_id``, ``user_id``, ``organisation_id``, ``batch_id``, ``context``,
     ``checked_at``, default ``clock.now()``). The caller has checked access, the context and the rate
@@ -611,9 +618,10 @@ def check_rows(
 
     Rows go ``WRITE_CHUNK`` at a time, in key order (the check log's (partnership, week, key) index is
     then written in one sweep), through one ``INSERT ... SELECT`` per chunk with the lookup inside it
-    (``EXISTS`` on the (partnership, key) index): the rows travel as one parameter (a JSON array read by
-    ``json_each`` on SQLite, two texts split by ``string_to_array`` on PostgreSQL), so no Python runs per
-    row. That is about twice as fast as looking the keys up with ``IN (...)`` and writing the log with
+    (``EXISTS`` on the (partnership, key) index): the rows travel as one parameter (a JSON array of the
+    keys read by ``json_each`` on SQLite, two texts split by ``string_to_array`` on PostgreSQL), so no
+    Python runs per row. A key holding a quote, a backslash or a control character is refused
+    (``ValueError``) before anything is written: parsed keys never do. That is about twice as fast as looking the keys up with ``IN (...)`` and writing the log with
     ``executemany``. The chunk's rows that hit come back (PostgreSQL: ``RETURNING``; SQLite: by the ids
     the statement just took, which are consecutive under the write lock), their alerts are read
     (``LOOKUP_CHUNK`` keys per query) and ``hits_create_many`` makes the hits (audited, the owning units
@@ -643,23 +651,28 @@ def check_rows(
                 cursor.execute("SET LOCAL jit = off")
         for start in range(0, total, WRITE_CHUNK):
             chunk = rows[start : start + WRITE_CHUNK]
-            ordered = sorted(chunk, key=_row_key)
             with db.wrap_database_errors:
                 cursor = db.connection.cursor()
                 try:
-                    kinds = ROW_SEPARATOR.join([row[0] for row in ordered])
-                    keys = ROW_SEPARATOR.join([row[1] for row in ordered])
-                    if (
-                        keys.count(ROW_SEPARATOR) != len(ordered) - 1
-                        or kinds.count(ROW_SEPARATOR) != len(ordered) - 1
-                    ):
-                        raise ValueError("check_rows: a kind or key holds a control character (not parsed?)")
                     if postgres:
+                        ordered = sorted(chunk, key=_row_key)
+                        kinds = ROW_SEPARATOR.join([row[0] for row in ordered])
+                        keys = ROW_SEPARATOR.join([row[1] for row in ordered])
+                        if (
+                            keys.count(ROW_SEPARATOR) != len(ordered) - 1
+                            or kinds.count(ROW_SEPARATOR) != len(ordered) - 1
+                            or _UNSAFE.search(keys.replace(ROW_SEPARATOR, ""))
+                        ):
+                            raise ValueError(UNSAFE_ROW)
                         cursor.execute(sql.insert_rows, (*head, kinds, ROW_SEPARATOR, keys, ROW_SEPARATOR))
                         hit_rows = cursor.fetchall()
                     else:
-                        payload = json.dumps([row[:2] for row in ordered], ensure_ascii=False)
-                        cursor.execute(sql.insert_rows, (*head, payload))
+                        # A JSON array of the keys, written here: parsed keys need no escaping, and a key
+                        # that would (not parsed?) is refused, as on PostgreSQL.
+                        keys = '","'.join(sorted([row[1] for row in chunk]))
+                        if keys.count('"') != 2 * (len(chunk) - 1) or _UNSAFE.search(keys.replace('"', "")):
+                            raise ValueError(UNSAFE_ROW)
+                        cursor.execute(sql.insert_rows, (*head, '["' + keys + '"]'))
                         last, count = cursor.lastrowid, cursor.rowcount
                         if count != len(chunk):
                             raise RuntimeError(f"check_rows logged {count} rows of {len(chunk)}")

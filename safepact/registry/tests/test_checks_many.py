@@ -226,6 +226,46 @@ def test_check_rows_refuses_a_key_holding_the_row_separator_and_logs_nothing(reg
     assert not Check.objects.exists() and not Hit.objects.exists()
 
 
+@pytest.mark.parametrize("bad_key", ['vin:AB"CD', "vin:AB\\CD", "vin:AB\nCD"])
+def test_check_rows_refuses_a_key_json_would_need_to_escape_and_logs_nothing(reg, bad_key):
+    """On SQLite the keys travel as a JSON array written by hand: a key holding a quote, a backslash or a
+    control character (never a parsed one) is refused on both databases alike, before anything is written."""
+    rows = [*_rows([("hin", "NLXYZ98765E505", "")]), ("vin", bad_key, "x", 2)]
+    with pytest.raises(ValueError, match="quote, backslash or control character"):
+        check_rows(
+            partnership_id=reg.partnership.pk,
+            user_id=reg.city.pk,
+            organisation_id=reg.m_city.partner.organisation_id,
+            context="registration",
+            rows=rows,
+        )
+    assert not Check.objects.exists()
+
+
+def test_check_rows_logs_each_row_with_its_kind_and_key_for_every_kind(reg):
+    """The logged kind is the parsed kind, for every kind (SQLite reads it off the key's prefix)."""
+    samples = [
+        ("vin", "WBA71DC010CH14720", ""),
+        ("hin", "NLXYZ98765E505", ""),
+        ("imei", "352099001761481", ""),
+        ("imo", "9074729", ""),
+        ("frame", "WTU123456789", ""),
+        ("engine", "BF150-1234567", "Honda Marine"),
+        ("serial", "SN-0042-XYZ", "Acme"),
+    ]
+    rows = _rows(samples)
+    check_rows(
+        partnership_id=reg.partnership.pk,
+        user_id=reg.city.pk,
+        organisation_id=reg.m_city.partner.organisation_id,
+        context="registration",
+        rows=rows,
+    )
+    logged = sorted(Check.objects.values_list("kind", "key"))
+    assert logged == sorted((kind, key) for kind, key, _value, _line in rows)
+    assert {kind for kind, _key in logged} == {"vin", "hin", "imei", "imo", "frame", "engine", "serial"}
+
+
 # check_list ------------------------------------------------------------------------------------------
 
 
