@@ -610,8 +610,8 @@ def check_rows(
 
     ``rows`` is a sequence of ``(kind, key, checked_value, line)`` tuples: ``kind`` and ``key`` from
     ``identifiers.parse`` (``Parsed.kind``, ``Parsed.key``; the kind is the key's prefix, which is what
-    SQLite stores), ``checked_value`` the identifier as the partner
-    gave it (kept on a hit) and ``line`` its line in a batch file (or ``None``). Every row gets one row in
+    SQLite stores), ``checked_value`` the identifier as the partner gave it (kept on a hit) and ``line``
+    its line in a batch file (or ``None``). Every row gets one row in
     the check log (``partnership_id``, ``user_id``, ``organisation_id``, ``batch_id``, ``context``,
     ``checked_at``, default ``clock.now()``). The caller has checked access, the context and the rate
     limits; this runs in one transaction (a savepoint inside the caller's).
@@ -621,8 +621,8 @@ def check_rows(
     (``EXISTS`` on the (partnership, key) index): the rows travel as one parameter (a JSON array of the
     keys read by ``json_each`` on SQLite, two texts split by ``string_to_array`` on PostgreSQL), so no
     Python runs per row. A key holding a quote, a backslash or a control character is refused
-    (``ValueError``) before anything is written: parsed keys never do. That is about twice as fast as looking the keys up with ``IN (...)`` and writing the log with
-    ``executemany``. The chunk's rows that hit come back (PostgreSQL: ``RETURNING``; SQLite: by the ids
+    (``ValueError``) before anything is written: parsed keys never do. That is about twice as fast as
+    looking the keys up with ``IN (...)`` and writing the log with ``executemany``. The chunk's rows that hit come back (PostgreSQL: ``RETURNING``; SQLite: by the ids
     the statement just took, which are consecutive under the write lock), their alerts are read
     (``LOOKUP_CHUNK`` keys per query) and ``hits_create_many`` makes the hits (audited, the owning units
     told once per alert and chunk, with ``batch_id`` and ``batch_line``). Within a chunk, rows with the
