@@ -1257,7 +1257,7 @@ def wrk_bodies(args) -> int:
     return int(WRK_RATE * (args.wrk_seconds + 2 * args.wrk_warmup))
 
 
-def http_checks(people, db: Database, workdir: Path, items, warm: int, args, hit_mix, wrk_sets: dict) -> dict:
+def http_checks(people, db: Database, workdir: Path, items, warm: int, args, wrk_sets: dict) -> dict:
     """``items``: ``warm`` warm-up checks, then the measured ones. The three endpoints take turns in two
     rounds, so that a slow moment of the machine falls on all of them alike.
 
@@ -1671,14 +1671,13 @@ def run(args, db: Database, workdir: Path) -> None:
     # 4. HTTP.
     if args.http:
         http_items = check_items(warm + args.http, args.http_hit_rate, n, take(warm + args.http), salt=104)
-        hit_mix = check_items(args.http, args.hit_rate, n, take(args.http), salt=106)
         # wrk: identifiers of their own for each loop and its warm-up, none checked before in the run.
         count = wrk_bodies(args)
         wrk_sets = {
             "check": check_items(count, args.http_hit_rate, n, take(count), salt=107),
             "check_hits": check_items(count, args.hit_rate, n, take(count), salt=108),
         }
-        web = http_checks(people, db, workdir, http_items, warm, args, hit_mix, wrk_sets)
+        web = http_checks(people, db, workdir, http_items, warm, args, wrk_sets)
         print(f"  HTTP done ({time.perf_counter() - started:,.0f} s so far)", flush=True)
         check_lat, check_wall = web[("closed", "check")]
         me_lat, me_wall = web[("closed", "me")]
